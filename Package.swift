@@ -1,0 +1,98 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "vigil",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "VigilCore", targets: ["VigilCore"]),
+        .library(name: "VigilArchive", targets: ["VigilArchive"]),
+        .library(name: "VigilStore", targets: ["VigilStore"]),
+        .library(name: "VigilSynth", targets: ["VigilSynth"]),
+        .library(name: "VigilPipeline", targets: ["VigilPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CArchive",
+            path: "Sources/CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        // Values, algorithms, ground truth: pure, no I/O, no C.
+        .target(name: "VigilCore", swiftSettings: strictSettings),
+        // Archives -> domain records, and the deterministic archive writer.
+        .target(
+            name: "VigilArchive",
+            dependencies: ["VigilCore", "CArchive"],
+            swiftSettings: strictSettings
+        ),
+        // SQLite catalog and series blobs.
+        .target(
+            name: "VigilStore",
+            dependencies: ["VigilCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
+        // Synthetic deploy histories in the archive format, for demos, tests and benchmarks.
+        .target(name: "VigilSynth", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        // Stages wired together: ingest (archive -> store), later tune/evaluate/publish.
+        .target(
+            name: "VigilPipeline",
+            dependencies: [
+                "VigilCore", "VigilArchive", "VigilStore", "VigilSynth",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "VigilCore", "VigilPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilArchiveTests",
+            dependencies: ["VigilArchive", "VigilCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilStoreTests",
+            dependencies: ["VigilStore", "VigilCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilSynthTests",
+            dependencies: ["VigilSynth", "VigilCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilPipelineTests",
+            dependencies: ["VigilPipeline", "VigilArchive", "VigilStore", "VigilSynth", "VigilCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "vigilTests",
+            dependencies: ["vigil"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
