@@ -1,0 +1,185 @@
+internal import Crypto
+internal import Foundation
+public import Logging
+public import VigilArchive
+public import VigilCore
+public import VigilStore
+
+/// Progress of a long ingest, for a terminal progress line.
+public struct IngestProgress: Sendable {
+    public var archiveIndex: Int
+    public var archiveCount: Int
+    public var archiveName: String
+    public var records: Int
+    public var deploys: Int
+}
+
+/// Loads deploy-history archives into the store: the ingest stage of the pipeline.
+///
+/// Each archive is one transaction. An archive already ingested (same SHA-256) is
+/// `unchanged`; one that is rejected whole leaves the store as it was, except for a
+/// record of the rejection and its problems.
+public struct Ingestor: Sendable {
+    public var store: HistoryStore
+    public var limits: ArchiveLimits
+    public var logger: Logger
+    /// Called after each record is applied, inside the archive's transaction; a test uses it to inject failures.
+    public var afterRecord: (@Sendable (Int) throws -> Void)?
+
+    public init(
+        store: HistoryStore, limits: ArchiveLimits = ArchiveLimits(), logger: Logger = Logger(label: "vigil.ingest"),
+        afterRecord: (@Sendable (Int) throws -> Void)? = nil
+    ) {
+        self.store = store
+        self.limits = limits
+        self.logger = logger
+        self.afterRecord = afterRecord
+    }
+
+    /// Ingests archives in order.
+    ///
+    /// - Throws: only errors that are not the input's fault (the store failing); a bad
+    ///   archive is a `rejected` line in the report.
+    public func ingest(paths: [String], progress: ((IngestProgress) -> Void)? = nil) throws -> IngestReport {
+        var report = IngestReport()
+        for (i, path) in paths.enumerated() {
+            let name = (path as NSString).lastPathComponent
+            let (result, problems) = try ingest(path: path) { records, deploys in
+                progress?(
+                    IngestProgress(archiveIndex: i, archiveCount: paths.count, archiveName: name, records: records, deploys: deploys)
+                )
+            }
+            report.add(result, problems: problems)
+        }
+        return report
+    }
+
+    /// Ingests one archive.
+    public func ingest(
+        path: String, progress: ((_ records: Int, _ deploys: Int) -> Void)? = nil
+    ) throws -> (ArchiveIngestResult, [Problem]) {
+        let name = (path as NSString).lastPathComponent
+        let sha256: String
+        let size: Int64
+        do {
+            (sha256, size) = try Self.sha256(ofFileAt: path)
+        } catch {
+            let message = "Cannot read '\(path)': \(error.localizedDescription)"
+            logger.error("\(message)")
+            return (ArchiveIngestResult(path: path, sha256: "", status: .rejected, error: message), [.error("unreadable", message)])
+        }
+        if try store.archiveStatus(sha256: sha256) == "ingested" {
+            logger.info("unchanged: \(name) was already ingested")
+            return (ArchiveIngestResult(path: path, sha256: sha256, status: .unchanged), [])
+        }
+        let info = ArchiveInfo(
+            sha256: sha256, name: name, path: path, sizeBytes: size, ingestedAt: Int64(Date().timeIntervalSince1970)
+        )
+        var problems: [Problem] = []
+        var manifest: Manifest?
+        do {
+            let counts = try store.ingest(info) { session in
+                try load(path: path, into: session, problems: &problems, manifest: &manifest, progress: progress)
+            }
+            logger.info("ingested \(name): \(counts.deploysAdded) deploys added, \(counts.deploysUpdated) updated")
+            return (ArchiveIngestResult(path: path, sha256: sha256, status: .ingested, counts: counts), problems)
+        } catch let error as ArchiveError {
+            problems.append(.error(error.code.description, error.message))
+            try store.recordRejection(info, error: error.message, manifest: manifest, problems: problems)
+            logger.error("rejected \(name): \(error.message)")
+            return (ArchiveIngestResult(path: path, sha256: sha256, status: .rejected, error: error.message), problems)
+        }
+    }
+
+    private func load(
+        path: String, into session: IngestSession, problems: inout [Problem], manifest: inout Manifest?,
+        progress: ((Int, Int) -> Void)?
+    ) throws -> ArchiveCounts {
+        var counts = ArchiveCounts()
+        var records = 0
+        var deploys = 0
+        try DeployHistoryReader.read(archiveAt: path, limits: limits) { record in
+            switch record {
+            case .manifest(let m):
+                manifest = m
+                try session.setManifest(m)
+            case .deploy(let deploy, let entry):
+                deploys += 1
+                switch try session.upsertDeploy(deploy) {
+                case .added: counts.deploysAdded += 1
+                case .updated: counts.deploysUpdated += 1
+                case .keptNewer:
+                    counts.deploysKeptNewer += 1
+                    problems.append(
+                        .warning(
+                            "stale_deploy", entry: entry,
+                            "Deploy '\(deploy.id)' is already stored from a later export; this older copy was ignored."
+                        )
+                    )
+                }
+            case .deploySeries(let deployId, let metric, let entry, let series):
+                if try !session.putSeries(deployId: deployId, metric: metric, series) {
+                    problems.append(
+                        .warning(
+                            "stale_series", entry: entry,
+                            "Series of '\(deployId)/\(metric)' are already stored from a later export; ignored."
+                        )
+                    )
+                }
+            case .history(let app, let metric, let entry, let series):
+                counts.historySeries += 1
+                counts.points += series.count
+                if let warning = try session.mergeHistory(app: app, metric: metric, series) {
+                    problems.append(.warning("history_merge", entry: entry, warning))
+                }
+            case .feedback(let label, let entry, let line):
+                try session.addFeedback(label, entry: entry, line: line)
+            case .incident(let incident, let entry, let line):
+                try session.addIncident(incident, entry: entry, line: line)
+            case .problem(let problem):
+                if problem.kind == "deploy_rejected" { counts.deploysRejected += 1 }
+                problems.append(problem)
+            case .labelFileSummary(_, _, let skipped):
+                counts.labelLinesSkipped += skipped
+            }
+            records += 1
+            if records % 256 == 0 { progress?(records, deploys) }
+            try afterRecord?(records)
+        }
+        for orphan in try session.dropOrphanSeries() {
+            problems.append(
+                .warning(
+                    "orphan_series", entry: "metrics/\(orphan.deployId)/",
+                    "Metrics for deploy '\(orphan.deployId)', which is neither in this archive nor in the store, "
+                        + "were dropped (\(orphan.count) host series)."
+                )
+            )
+        }
+        let stored = try session.seriesTotals()
+        counts.series = stored.series
+        counts.points += stored.points
+        let labels = try session.labelCounts()
+        counts.labelsApplied = labels.applied
+        counts.labelsPending = labels.pending
+        counts.labelsResolvedFromPending = labels.resolvedFromPending
+        for p in problems { try session.addProblem(p) }
+        try session.finish(counts)
+        return counts
+    }
+
+    /// The SHA-256 (hex) and size of a file, read in 1 MiB chunks.
+    static func sha256(ofFileAt path: String) throws -> (String, Int64) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += Int64(chunk.count)
+        }
+        let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return (hex, size)
+    }
+}

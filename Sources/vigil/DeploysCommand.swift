@@ -1,0 +1,84 @@
+import ArgumentParser
+import VigilCore
+import VigilStore
+
+struct DeploysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploys",
+        abstract: "Look at stored deploys.",
+        subcommands: [Show.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show one deploy: batches, hosts, metrics, alerts, labels, ground truth and series."
+        )
+
+        @Argument(help: "The deploy id.")
+        var id: String
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        struct Shown: Encodable {
+            var deploy: Deploy
+            var truth: DeployTruth
+            var labels: [LabelVersion]
+            var series: [SeriesSummary]
+        }
+        struct LabelVersion: Encodable {
+            var label: FeedbackLabel
+            var effective: Bool
+        }
+
+        func run() throws {
+            let store = try storeOptions.openExisting()
+            guard let deploy = try store.deploy(id: id), let truth = try store.groundTruth(deployId: id) else {
+                throw ValidationError("No deploy '\(id)' in '\(storeOptions.resolvedPath)'.")
+            }
+            let labels = try store.feedbackVersions(deployId: id)
+            let series = try store.seriesSummaries(deployId: id)
+            if json {
+                try Output.printJSON(
+                    Shown(deploy: deploy, truth: truth, labels: labels.map { LabelVersion(label: $0.label, effective: $0.effective) }, series: series)
+                )
+                return
+            }
+            print("deploy \(deploy.id) of \(deploy.app)\(deploy.env.map { " (\($0))" } ?? "")")
+            print("  \(deploy.strategy?.rawValue ?? "unknown strategy"), \(RFC3339.format(deploy.startedAt)) to "
+                + "\(deploy.finishedAt.map(RFC3339.format) ?? "?"), outcome \(deploy.outcome?.rawValue ?? "?")")
+            if let change = deploy.change { print("  change: \(change.commit ?? "?") \(change.summary ?? "")") }
+            for b in deploy.batches {
+                print("  batch \(b.index): \(b.startedAt.map(RFC3339.format) ?? "?") hosts \(b.hosts.joined(separator: ", "))")
+            }
+            print("  baseline hosts: \(deploy.baselineHosts.isEmpty ? "none" : deploy.baselineHosts.joined(separator: ", "))")
+            for m in deploy.metrics {
+                print("  metric \(m.name): \(m.kind?.rawValue ?? "?"), \(m.unit ?? "?"), direction \(m.direction.rawValue), "
+                    + "step \(m.stepSeconds.map { "\($0) s" } ?? "?")")
+            }
+            if let guardRun = deploy.guardRun {
+                print("  guard (bundle \(guardRun.bundleVersion ?? "?")): \(guardRun.alerts.count) alerts")
+                for a in guardRun.alerts {
+                    print("    \(a.id) at \(RFC3339.format(a.at)) batch \(a.batch.map(String.init) ?? "?") "
+                        + "\(a.detector ?? "?") on \(a.metric ?? "?"): \(a.action ?? "?")")
+                }
+            } else {
+                print("  guard: did not run")
+            }
+            for (label, effective) in labels {
+                print("    label on \(label.alertId): \(label.verdict.rawValue) by \(label.labeledBy ?? "?") at "
+                    + "\(RFC3339.format(label.labeledAt))\(effective ? " (effective)" : " (superseded)")")
+            }
+            print("  ground truth: \(truth.label.rawValue) (\(truth.reason))"
+                + (truth.faultOnset.map { ", fault onset \(RFC3339.format($0))" } ?? ""))
+            for w in truth.windows {
+                print("    window \(w.incidentId) [\(w.cause.rawValue)] \(RFC3339.format(w.start))–\(RFC3339.format(w.end)) "
+                    + "metrics \(w.metrics.joined(separator: ",")) hosts \(w.hosts.joined(separator: ","))")
+            }
+            print("  series: \(series.count) host series, \(series.reduce(0) { $0 + $1.count }) points, "
+                + "\(series.reduce(0) { $0 + $1.missing }) missing")
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+internal import Foundation
+import Logging
+import VigilArchive
+import VigilCore
+import VigilPipeline
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Load deploy-history archives (.tar, .tar.gz, .tar.zst, .zip) into the store.",
+        discussion: """
+            Each archive is loaded in one transaction: a rejected archive leaves the store as it was.
+            An archive already loaded (same SHA-256) is reported `unchanged`. A directory argument
+            means every file in it whose name ends in .tar, .tar.gz, .tgz, .tar.zst or .zip.
+
+            Exit status: 0 when everything loadable loaded (warnings allowed), 1 when any archive
+            was rejected whole, 64 for usage errors.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Archives or directories of archives.", valueName: "archive"))
+    var archives: [String]
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Flag(help: "Print one JSON object with the outcome.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Cap on the bytes one archive may expand to.", valueName: "bytes"))
+    var maxTotalBytes: Int64 = ArchiveLimits().maxTotalBytes
+
+    @Option(help: ArgumentHelp("Cap on the compression ratio of one entry.", valueName: "ratio"))
+    var maxRatio: Double = ArchiveLimits().maxCompressionRatio
+
+    func validate() throws {
+        guard maxTotalBytes > 0 else { throw ValidationError("--max-total-bytes must be positive.") }
+        guard maxRatio >= 1 else { throw ValidationError("--max-ratio must be at least 1.") }
+    }
+
+    func run() throws {
+        let paths = try expand(archives)
+        let store = try storeOptions.open()
+        var logger = Logger(label: "vigil.ingest")
+        logger.logLevel = .critical
+        let ingestor = Ingestor(
+            store: store, limits: ArchiveLimits(maxTotalBytes: maxTotalBytes, maxCompressionRatio: maxRatio), logger: logger
+        )
+        let started = Date()
+        let report = try ingestor.ingest(paths: paths) { p in
+            let rate = Double(p.records) / max(Date().timeIntervalSince(started), 0.001)
+            Output.progress(
+                "[\(p.archiveIndex + 1)/\(p.archiveCount)] \(p.archiveName): \(p.deploys) deploys, \(p.records) records (\(Int(rate))/s)"
+            )
+        }
+        Output.clearProgress()
+        if json {
+            try Output.printJSON(report)
+        } else {
+            printHuman(report)
+        }
+        if report.anyRejected { throw ExitCode(1) }
+    }
+
+    private func printHuman(_ report: IngestReport) {
+        for a in report.archives {
+            print("\(a.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(a.path)\(a.error.map { ": \($0)" } ?? "")")
+        }
+        let d = report.deploys
+        print(
+            "deploys: \(d.added) added, \(d.updated) updated, \(d.rejected) rejected; series: \(report.series) "
+                + "(\(report.points) points); labels: \(report.labels.applied) applied, \(report.labels.pending) pending, "
+                + "\(report.labels.skippedLines) lines skipped"
+        )
+        let errors = report.problems.filter { $0.severity == .error }.count
+        if !report.problems.isEmpty {
+            print("problems: \(errors) errors, \(report.problems.count - errors) warnings")
+            for p in report.problems.prefix(20) {
+                print("  \(p.severity.rawValue): \(p.message)")
+            }
+            if report.problems.count > 20 { print("  … \(report.problems.count - 20) more (vigil status, or --json)") }
+        }
+        print("store: \(storeOptions.resolvedPath)")
+    }
+
+    private func expand(_ arguments: [String]) throws -> [String] {
+        var paths: [String] = []
+        let suffixes = [".tar", ".tar.gz", ".tgz", ".tar.zst", ".zip"]
+        for argument in arguments {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                throw ValidationError("No such file or directory: '\(argument)'.")
+            }
+            if isDirectory.boolValue {
+                let names = try FileManager.default.contentsOfDirectory(atPath: argument)
+                    .filter { name in suffixes.contains { name.hasSuffix($0) } }.sorted()
+                if names.isEmpty { throw ValidationError("No archives in directory '\(argument)'.") }
+                paths += names.map { "\(argument)/\($0)" }
+            } else {
+                paths.append(argument)
+            }
+        }
+        return paths
+    }
+}

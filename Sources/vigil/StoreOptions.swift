@@ -1,0 +1,33 @@
+import ArgumentParser
+internal import Foundation
+import VigilStore
+
+/// Flags shared by every command that reads or writes the store.
+struct StoreOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The SQLite store (created when missing).", discussion: "Defaults to $VIGIL_STORE, else .vigil/store.sqlite.",
+            valueName: "path"
+        )
+    )
+    var store: String?
+
+    var resolvedPath: String {
+        store ?? ProcessInfo.processInfo.environment["VIGIL_STORE"] ?? ".vigil/store.sqlite"
+    }
+
+    func open() throws -> HistoryStore {
+        let path = resolvedPath
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        return try HistoryStore(path: path)
+    }
+
+    func openExisting() throws -> HistoryStore {
+        guard FileManager.default.fileExists(atPath: resolvedPath) else {
+            throw ValidationError("No store at '\(resolvedPath)'. Ingest archives first: vigil ingest ARCHIVE... --store \(resolvedPath)")
+        }
+        return try HistoryStore(path: resolvedPath)
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+internal import Foundation
+
+@main
+struct Vigil: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vigil",
+        abstract: "The offline half of an unattended-release guard: ingest deploy histories, retrain detectors, publish bundles.",
+        discussion: """
+            Typical nightly use:
+              vigil ingest exports/*.tar.gz --store .vigil/store.sqlite
+              vigil status
+            Generate sample data with `vigil datasets synth`.
+            """,
+        subcommands: [IngestCommand.self, StatusCommand.self, DeploysCommand.self, DatasetsCommand.self]
+    )
+}
