@@ -70,7 +70,6 @@ let package = Package(
         .testTarget(
             name: "VigilArchiveTests",
             dependencies: ["VigilArchive", "VigilCore"],
-            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -91,7 +90,7 @@ let package = Package(
         ),
         .testTarget(
             name: "vigilTests",
-            dependencies: ["vigil"],
+            dependencies: ["vigil", "VigilSynth"],
             swiftSettings: strictSettings
         ),
     ]

@@ -34,7 +34,8 @@ public enum ArchiveWriter {
         guard let a = archive_write_new() else {
             throw ArchiveError(code: .writeFailed, message: "libarchive could not allocate a writer.")
         }
-        defer { archive_write_free(a) }
+        var freed = false
+        defer { if !freed { archive_write_free(a) } }
         switch container {
         case .tar:
             archive_write_set_format_pax_restricted(a)
@@ -54,8 +55,12 @@ public enum ArchiveWriter {
         // deterministic but wasteful; 512 keeps tar files small.
         archive_write_set_bytes_in_last_block(a, 1)
 
+        // libarchive may call back until archive_write_free (which closes an unfinished archive),
+        // so the sink must outlive the handle: retain it explicitly, released after the free.
         let sink = Sink()
-        let context = Unmanaged.passUnretained(sink).toOpaque()
+        let retained = Unmanaged.passRetained(sink)
+        defer { retained.release() }
+        let context = retained.toOpaque()
         let opened = archive_write_open(
             a, context, nil,
             { _, context, buffer, length in
@@ -106,6 +111,8 @@ public enum ArchiveWriter {
         guard archive_write_close(a) == ARCHIVE_OK else {
             throw ArchiveError(code: .writeFailed, message: "Cannot finish the archive: \(ArchiveReader.errorString(a)).")
         }
+        archive_write_free(a)
+        freed = true
         return sink.bytes
     }
 }

@@ -86,18 +86,20 @@ enum NumberParsing {
     /// Parses a timestamp: integer Unix seconds, or RFC 3339.
     static func parseTimestamp(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard !b.isEmpty else { return nil }
-        var value: Int64 = 0
-        var allDigits = true
         var start = 0
         if b[0] == UInt8(ascii: "-") { start = 1 }
-        if b.count - start > 18 { allDigits = false }
-        for i in start..<b.count {
-            let d = b[i] &- 48
-            if d >= 10 {
-                allDigits = false
-                break
+        // More than 18 digits could overflow, and no real time needs them.
+        var allDigits = b.count - start <= 18
+        var value: Int64 = 0
+        if allDigits {
+            for i in start..<b.count {
+                let d = b[i] &- 48
+                if d >= 10 {
+                    allDigits = false
+                    break
+                }
+                value = value * 10 + Int64(d)
             }
-            value = value * 10 + Int64(d)
         }
         if allDigits && b.count > start { return start == 1 ? -value : value }
         return RFC3339.parse(b)

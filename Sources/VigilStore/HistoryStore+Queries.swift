@@ -322,3 +322,29 @@ private func incident(from r: Row) -> Incident {
         hosts: decodeList(r["hosts"])
     )
 }
+
+extension HistoryStore {
+    /// Every row of every table, as text, in a fixed order; the wall-clock ingest time is left out.
+    ///
+    /// Two stores with the same dump hold the same data. Tests use it to prove that a
+    /// failed or repeated ingest changed nothing.
+    public func dump() throws -> String {
+        try writer.read { db in
+            let tables = try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name"
+            )
+            var out = ""
+            for table in tables {
+                out += "# \(table)\n"
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2, 3") {
+                    let cells = row.columnNames.filter { $0 != "ingested_at" }.map { name -> String in
+                        let value: DatabaseValue = row[name]
+                        return "\(name)=\(value)"
+                    }
+                    out += cells.joined(separator: " ") + "\n"
+                }
+            }
+            return out
+        }
+    }
+}

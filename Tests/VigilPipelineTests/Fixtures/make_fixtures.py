@@ -176,6 +176,9 @@ def main():
     ]
     write("csv-rows.tar.gz", gz(tar_bytes(csv_entries)))
 
+    write("orphan-metrics.tar.gz", gz(tar_bytes(
+        valid_entries() + [("metrics/d-ghost/rt.p99.csv", metric_csv(["ghost-1"]))])))
+
     # Labels: changed verdicts, invalid lines, pending labels for a deploy that arrives later.
     later_manifest = dict(MANIFEST, exported_at="2026-11-27T02:00:00Z")
     write("labels-early.tar.gz", gz(tar_bytes([

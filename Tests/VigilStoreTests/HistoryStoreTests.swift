@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilStore
+
+enum StoreKind: String, CaseIterable, CustomStringConvertible {
+    case memory, file
+    var description: String { rawValue }
+
+    func make() throws -> HistoryStore {
+        switch self {
+        case .memory: return try HistoryStore()
+        case .file:
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-store-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            return try HistoryStore(path: dir.appendingPathComponent("store.sqlite").path)
+        }
+    }
+}
+
+struct HistoryStoreTests {
+    static let t0: Int64 = 1_795_600_800
+
+    static func deploy(_ id: String, outcome: Outcome = .completed, alerts: [GuardAlert] = []) -> Deploy {
+        Deploy(
+            id: id, app: "cart", strategy: .canary, startedAt: t0, finishedAt: t0 + 600, outcome: outcome,
+            batches: [Batch(index: 0, startedAt: t0, hosts: ["h1", "h2"])], baselineHosts: ["b1"],
+            metrics: [MetricSpec(name: "rt", kind: .business, unit: "ms", direction: .up, stepSeconds: 60)],
+            guardRun: GuardRun(bundleVersion: "v1", alerts: alerts)
+        )
+    }
+
+    static func info(_ sha: String) -> ArchiveInfo {
+        ArchiveInfo(sha256: sha, name: "\(sha).tar.gz", path: "/x/\(sha).tar.gz", sizeBytes: 1, ingestedAt: 0)
+    }
+
+    static func ingest(_ store: HistoryStore, _ sha: String, exportedAt: Int64, _ body: (IngestSession) throws -> Void) throws {
+        try store.ingest(info(sha)) { session in
+            try session.setManifest(Manifest(exportedAt: exportedAt))
+            try body(session)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func deployRoundTripsAndLaterExportReplaces(kind: StoreKind) throws {
+        let store = try kind.make()
+        let original = Self.deploy("d1", alerts: [GuardAlert(id: "a1", at: Self.t0 + 60, batch: 0, detector: "tukey", metric: "rt", action: "paused")])
+        try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+            let outcome = try s.upsertDeploy(original)
+            #expect(outcome == .added)
+        }
+        #expect(try store.deploy(id: "d1") == original)
+        let resent = Self.deploy("d1", outcome: .rolledBack)
+        try Self.ingest(store, "B", exportedAt: 200) { (s: IngestSession) throws in
+            let outcome = try s.upsertDeploy(resent)
+            #expect(outcome == .updated)
+        }
+        #expect(try store.deploy(id: "d1") == resent)
+        try Self.ingest(store, "C", exportedAt: 150) { (s: IngestSession) throws in
+            let outcome = try s.upsertDeploy(original)
+            #expect(outcome == .keptNewer)
+        }
+        #expect(try store.deploy(id: "d1") == resent)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func seriesRoundTripBitExactlyAndReplacePerMetric(kind: StoreKind) throws {
+        let store = try kind.make()
+        try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+            _ = try s.upsertDeploy(Self.deploy("d1"))
+            #expect(try s.putSeries(deployId: "d1", metric: "rt", [
+                HostSeries(host: "h1", series: RegularSeries(start: Self.t0, step: 60, values: [1.5, .nan, -0.0, 1e-300])),
+                HostSeries(host: "h2", series: RegularSeries(start: Self.t0, step: 60, values: [2])),
+            ]))
+        }
+        let read = try store.series(deployId: "d1", metric: "rt")
+        #expect(read.map(\.host) == ["h1", "h2"])
+        #expect(read[0].series == RegularSeries(start: Self.t0, step: 60, values: [1.5, .nan, -0.0, 1e-300]))
+        #expect(read[0].series.values[2].sign == .minus)
+        try Self.ingest(store, "B", exportedAt: 200) { (s: IngestSession) throws in
+            #expect(try s.putSeries(deployId: "d1", metric: "rt", [HostSeries(host: "h3", series: RegularSeries(start: 0, step: 60, values: [9]))]))
+        }
+        #expect(try store.series(deployId: "d1", metric: "rt").map(\.host) == ["h3"])
+        try Self.ingest(store, "C", exportedAt: 50) { (s: IngestSession) throws in
+            #expect(try !s.putSeries(deployId: "d1", metric: "rt", []))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func historyUnionsWithLaterValuesWinning(kind: StoreKind) throws {
+        let store = try kind.make()
+        try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+            #expect(try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 0, step: 60, values: [1, 2, 3])) == nil)
+        }
+        try Self.ingest(store, "B", exportedAt: 200) { (s: IngestSession) throws in
+            _ = try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 120, step: 60, values: [30, .nan, 50]))
+        }
+        #expect(try store.history(app: "cart", metric: "rt") == RegularSeries(start: 0, step: 60, values: [1, 2, 30, .nan, 50]))
+        // An older export only fills gaps.
+        try Self.ingest(store, "C", exportedAt: 150) { (s: IngestSession) throws in
+            _ = try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 60, step: 60, values: [-2, -3, -4, -5]))
+        }
+        #expect(try store.history(app: "cart", metric: "rt") == RegularSeries(start: 0, step: 60, values: [1, 2, 30, -4, 50]))
+        // A misaligned grid is moved onto the stored one, with a warning.
+        try Self.ingest(store, "D", exportedAt: 300) { (s: IngestSession) throws in
+            let warning = try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 250, step: 60, values: [7]))
+            #expect(warning?.contains("moved") == true)
+        }
+        #expect(try store.history(app: "cart", metric: "rt")?.values == [1, 2, 30, -4, 7])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func latestLabeledAtWinsAndPendingResolves(kind: StoreKind) throws {
+        let store = try kind.make()
+        let tp = FeedbackLabel(deployId: "d1", alertId: "a1", verdict: .truePositive, labeledAt: 1000)
+        let fp = FeedbackLabel(deployId: "d1", alertId: "a1", verdict: .falsePositive, labeledAt: 2000)
+        // The newer verdict arrives first, before its deploy: it is pending.
+        try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+            try s.addFeedback(fp, entry: "labels/x.jsonl", line: 1)
+            #expect(try s.labelCounts().pending == 1)
+        }
+        #expect(try store.status().labels.pendingFeedback == 1)
+        try Self.ingest(store, "B", exportedAt: 200) { (s: IngestSession) throws in
+            _ = try s.upsertDeploy(Self.deploy("d1", alerts: [GuardAlert(id: "a1", at: Self.t0)]))
+            try s.addFeedback(tp, entry: "labels/y.jsonl", line: 1)
+            let counts = try s.labelCounts()
+            #expect(counts.applied == 1)
+            #expect(counts.pending == 0)
+            #expect(counts.resolvedFromPending == 1)
+        }
+        let versions = try store.feedbackVersions(deployId: "d1")
+        #expect(versions.count == 2)
+        #expect(versions.first { $0.effective }?.label == fp)
+        #expect(try store.groundTruth(deployId: "d1")?.label == .good)
+        #expect(try store.status().labels.pendingFeedback == 0)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aThrowingIngestLeavesNothingBehind(kind: StoreKind) throws {
+        struct Injected: Error {}
+        let store = try kind.make()
+        #expect(throws: Injected.self) {
+            try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+                _ = try s.upsertDeploy(Self.deploy("d1"))
+                try s.addProblem(.warning("x", "y"))
+                throw Injected()
+            }
+        }
+        let status = try store.status()
+        #expect(status.deploys == 0)
+        #expect(status.archives.ingested == 0)
+        #expect(status.problems.isEmpty)
+        #expect(try store.archiveStatus(sha256: "A") == nil)
+    }
+
+    @Test func reopeningAFileStoreKeepsDataAndMigratesOnce() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent("s.sqlite").path
+        do {
+            let store = try HistoryStore(path: path)
+            try Self.ingest(store, "A", exportedAt: 1) { _ = try $0.upsertDeploy(Self.deploy("d1")) }
+        }
+        let again = try HistoryStore(path: path)
+        #expect(try again.status().deploys == 1)
+        #expect(try again.archiveStatus(sha256: "A") == "ingested")
+    }
+
+    @Test func unopenablePathIsAClearError() {
+        do {
+            _ = try HistoryStore(path: "/nonexistent-dir/x/store.sqlite")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == .cannotOpen)
+            #expect(error.message.contains("/nonexistent-dir/x/store.sqlite"))
+        }
+    }
+}
