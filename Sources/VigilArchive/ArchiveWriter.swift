@@ -31,6 +31,11 @@ public enum ArchiveWriter {
         for (a, b) in zip(sorted, sorted.dropFirst()) where a.path == b.path {
             throw ArchiveError(code: .writeFailed, message: "Two entries share the path '\(a.path)'.")
         }
+        // libarchive may call back until archive_write_free (which closes an unfinished archive),
+        // so the sink must outlive the handle: retained here, so that this defer runs after the free.
+        let sink = Sink()
+        let retained = Unmanaged.passRetained(sink)
+        defer { retained.release() }
         guard let a = archive_write_new() else {
             throw ArchiveError(code: .writeFailed, message: "libarchive could not allocate a writer.")
         }
@@ -55,11 +60,6 @@ public enum ArchiveWriter {
         // deterministic but wasteful; 512 keeps tar files small.
         archive_write_set_bytes_in_last_block(a, 1)
 
-        // libarchive may call back until archive_write_free (which closes an unfinished archive),
-        // so the sink must outlive the handle: retain it explicitly, released after the free.
-        let sink = Sink()
-        let retained = Unmanaged.passRetained(sink)
-        defer { retained.release() }
         let context = retained.toOpaque()
         let opened = archive_write_open(
             a, context, nil,

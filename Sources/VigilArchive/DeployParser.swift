@@ -191,7 +191,7 @@ enum LabelParser {
                 .problem(
                     .warning(
                         "invalid_json_lines", entry: entry, line: invalidJSON.first,
-                        "'\(entry)': \(invalidJSON.count) line\(invalidJSON.count == 1 ? " is" : "s are") not valid JSON and skipped (line\(invalidJSON.count == 1 ? "" : "s") \(shown)"
+                        "'\(entry)': \(invalidJSON.count) line\(invalidJSON.count == 1 ? " is" : "s are") not valid JSON; skipped (line\(invalidJSON.count == 1 ? "" : "s") \(shown)"
                             + "\(invalidJSON.count > 5 ? ", …" : ""))."
                     )
                 )

@@ -9,8 +9,8 @@ public import VigilCore
 /// than 5% of rows do not parse is rejected.
 ///
 /// Points are placed on a regular grid: the declared step when there is one, otherwise
-/// the most common gap between consecutive timestamps. A point off the grid is moved to
-/// the nearest slot and counted.
+/// one inferred from the gaps between timestamps (``inferStep(_:)``). A point off the grid
+/// is moved to the nearest slot and counted.
 public enum SeriesCSV {
     public struct Result: Sendable {
         /// One series per host (for `timestamp,value` files, one series with host `""`).
@@ -226,17 +226,40 @@ public enum SeriesCSV {
         return result
     }
 
-    /// The most common positive gap between consecutive distinct timestamps (ties: the smaller gap); 60 when unknown.
+    /// The grid step for a file's points.
+    ///
+    /// The greatest common divisor of all gaps between consecutive distinct timestamps keeps
+    /// every point on the grid, also when a file mixes resolutions (back history downsampled
+    /// to 5 minutes beside a day at 1 minute). When jitter makes that divisor tiny, so that the
+    /// grid would be more than 8 times denser than the points, the most common gap is used
+    /// instead and off-grid points snap to it. 60 when there is no gap at all.
     static func inferStep(_ timesPerHost: [[Int64]]) -> Int64 {
         var counts: [Int64: Int] = [:]
+        var divisor: Int64 = 0
+        var points = 0
+        var span: Int64 = 0
         for times in timesPerHost {
             let sorted = times.sorted()
-            for (a, b) in zip(sorted, sorted.dropFirst()) where b > a { counts[b - a, default: 0] += 1 }
+            points += sorted.count
+            if let lo = sorted.first, let hi = sorted.last { span += hi - lo }
+            for (a, b) in zip(sorted, sorted.dropFirst()) where b > a {
+                counts[b - a, default: 0] += 1
+                divisor = gcd(divisor, b - a)
+            }
         }
-        guard let best = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }) else {
+        guard let mode = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key else {
             return 60
         }
-        return best.key
+        if divisor > 0 && divisor != mode && span / divisor + Int64(timesPerHost.count) <= Int64(points) * 8 {
+            return divisor
+        }
+        return mode
+    }
+
+    static func gcd(_ a: Int64, _ b: Int64) -> Int64 {
+        var (x, y) = (abs(a), abs(b))
+        while y != 0 { (x, y) = (y, x % y) }
+        return x
     }
 
     private static func percent(_ share: Double) -> String {

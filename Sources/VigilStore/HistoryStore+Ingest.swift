@@ -216,9 +216,9 @@ public final class IngestSession {
 
     /// Merges app-level history into the stored one: the union of both, the later export's values winning.
     ///
-    /// A missing point never erases a stored value. When the steps differ, the later export
-    /// replaces the stored history whole; a grid offset is corrected by moving the incoming
-    /// points to the stored grid.
+    /// A missing point never erases a stored value. When the steps differ, both are laid on
+    /// the finer common grid (their greatest common divisor); a grid offset is corrected by
+    /// moving the incoming points to the stored grid.
     ///
     /// - Returns: a warning to report, if the merge had to resolve a conflict.
     public func mergeHistory(app: String, metric: String, _ incoming: RegularSeries) throws -> String? {
@@ -236,19 +236,26 @@ public final class IngestSession {
             }
             let stored = RegularSeries(start: row["start"], step: row["step"], values: values)
             let incomingIsNewer = exportedAt >= storedExport
-            if stored.step != incoming.step {
-                warning = "history \(app)/\(metric): step \(incoming.step) s differs from the stored \(stored.step) s; "
-                    + (incomingIsNewer ? "the stored history was replaced" : "the stored (later) history was kept")
-                merged = incomingIsNewer ? incoming : stored
+            // Different steps (say 5-minute back history, then 1-minute days) merge on the finer
+            // common grid, as long as it is no more than 60 times finer than the coarser one.
+            let fine = gcd(stored.step, incoming.step)
+            let base: RegularSeries
+            var aligned: RegularSeries
+            if max(stored.step, incoming.step) / fine <= 60 {
+                base = stored.regridded(toStep: fine)
+                aligned = incoming.regridded(toStep: fine)
             } else {
-                var aligned = incoming
-                let offset = ((incoming.start - stored.start) % stored.step + stored.step) % stored.step
-                if offset != 0 {
-                    aligned.start += offset * 2 >= stored.step ? stored.step - offset : -offset
-                    warning = "history \(app)/\(metric): points moved by \(offset) s onto the stored grid"
-                }
-                merged = incomingIsNewer ? stored.merging(newer: aligned) : aligned.merging(newer: stored)
+                base = incomingIsNewer ? incoming : stored
+                aligned = base
+                warning = "history \(app)/\(metric): step \(incoming.step) s cannot share a grid with the stored "
+                    + "\(stored.step) s; " + (incomingIsNewer ? "the stored history was replaced" : "the stored (later) history was kept")
             }
+            let offset = ((aligned.start - base.start) % fine + fine) % fine
+            if offset != 0 {
+                aligned.start += offset * 2 >= fine ? fine - offset : -offset
+                warning = "history \(app)/\(metric): points moved by \(offset) s onto the stored grid"
+            }
+            merged = incomingIsNewer ? base.merging(newer: aligned) : aligned.merging(newer: base)
             mergedExport = max(storedExport, exportedAt)
         }
         try db.execute(
@@ -358,6 +365,12 @@ public final class IngestSession {
             ]
         )
     }
+}
+
+private func gcd(_ a: Int64, _ b: Int64) -> Int64 {
+    var (x, y) = (abs(a), abs(b))
+    while y != 0 { (x, y) = (y, x % y) }
+    return x
 }
 
 /// Lists are stored as JSON arrays of strings.

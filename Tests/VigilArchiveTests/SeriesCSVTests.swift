@@ -98,6 +98,10 @@ struct SeriesCSVTests {
         #expect(SeriesCSV.inferStep([[0, 60, 120, 300, 360]]) == 60)
         #expect(SeriesCSV.inferStep([[0]]) == 60)
         #expect(SeriesCSV.inferStep([[0, 300, 600], [0, 300]]) == 300)
+        // Mixed resolutions: the common divisor keeps every point on the grid.
+        #expect(SeriesCSV.inferStep([[0, 300, 600, 900, 960, 1020, 1080]]) == 60)
+        // Jitter: the divisor would be 1 s, so the most common gap wins.
+        #expect(SeriesCSV.inferStep([[0, 60, 121, 180, 239, 300, 360, 420]]) == 60)
     }
 
     @Test func millisecondTimestampsMixedWithSecondsAreRejectedNotExpanded() {

@@ -16,6 +16,17 @@ struct RegularSeriesTests {
         #expect(b.merging(newer: a) == RegularSeries(start: 0, step: 10, values: [1, .nan, .nan, 4]))
     }
 
+    @Test func regriddingKeepsEveryPointAtItsTime() {
+        let s = RegularSeries(start: 100, step: 300, values: [1, .nan, 3])
+        let fine = s.regridded(toStep: 60)
+        #expect(fine.count == 11)
+        for i in 0..<s.count where !s.values[i].isNaN {
+            #expect(fine.values[(Int(s.time(at: i) - fine.start) / 60)] == s.values[i])
+        }
+        #expect(fine.missingCount == 9)
+        #expect(s.regridded(toStep: 300) == s)
+    }
+
     @Test func equalityTreatsMissingAsEqual() {
         #expect(RegularSeries(start: 0, step: 1, values: [.nan]) == RegularSeries(start: 0, step: 1, values: [.nan]))
         #expect(RegularSeries(start: 0, step: 1, values: [.nan]) != RegularSeries(start: 0, step: 1, values: [0]))

@@ -107,6 +107,13 @@ struct HistoryStoreTests {
             #expect(warning?.contains("moved") == true)
         }
         #expect(try store.history(app: "cart", metric: "rt")?.values == [1, 2, 30, -4, 7])
+        // A finer step: both are laid on the finer grid, nothing is lost.
+        try Self.ingest(store, "E", exportedAt: 400) { (s: IngestSession) throws in
+            _ = try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 240, step: 30, values: [8, 8.5, 9]))
+        }
+        let fine = try #require(try store.history(app: "cart", metric: "rt"))
+        #expect(fine.step == 30)
+        #expect(fine == RegularSeries(start: 0, step: 30, values: [1, .nan, 2, .nan, 30, .nan, -4, .nan, 8, 8.5, 9]))
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -34,6 +34,18 @@ public struct RegularSeries: Sendable, Hashable {
         for v in values { hasher.combine(v.isNaN ? Double.nan.bitPattern : v.bitPattern) }
     }
 
+    /// The same points on a finer grid whose step divides this one's; the new slots are missing.
+    ///
+    /// - Precondition: `finerStep` is positive and divides `step`.
+    public func regridded(toStep finerStep: Int64) -> RegularSeries {
+        precondition(finerStep > 0 && step % finerStep == 0, "the new step must divide the old one")
+        if finerStep == step { return self }
+        let factor = Int(step / finerStep)
+        var values = [Double](repeating: .nan, count: self.values.isEmpty ? 0 : (self.values.count - 1) * factor + 1)
+        for (i, v) in self.values.enumerated() { values[i * factor] = v }
+        return RegularSeries(start: start, step: finerStep, values: values)
+    }
+
     /// Merges `newer` into `self`: the union of both grids, where `newer`'s present points win
     /// and its missing points leave `self`'s values alone.
     ///

@@ -1,0 +1,30 @@
+# The two set-up commands of the README:
+#   make demo   install system packages if missing, build, run the nightly job on Datasets/sample
+#   make test   install system packages if missing, build and run every test
+SWIFT ?= swift
+DEMO_DIR ?= .demo
+
+.PHONY: demo test build deps sample bench-ingest clean
+
+deps:
+	@Scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+demo: build
+	@Scripts/demo.sh "$(DEMO_DIR)"
+
+test: deps
+	$(SWIFT) test
+
+# Regenerates the committed sample byte for byte (see Datasets/README.md).
+sample: build
+	rm -rf Datasets/sample
+	$$($(SWIFT) build --show-bin-path)/vigil datasets synth --seed 42 --apps 3 --days 14 --out Datasets/sample
+
+bench-ingest:
+	Benchmarks/ingest/run.sh
+
+clean:
+	rm -rf .build $(DEMO_DIR)

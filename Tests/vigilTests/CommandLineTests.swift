@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+/// End-to-end runs of the built `vigil` binary: exit codes, output, JSON shape.
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        // The test bundle sits in the products folder, beside the executable.
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("vigil")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("vigil")
+    }
+
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func helpListsTheCommands() throws {
+        let r = try Self.run(["--help"])
+        #expect(r.status == 0)
+        for command in ["ingest", "status", "deploys", "datasets"] { #expect(r.stdout.contains(command)) }
+    }
+
+    @Test func usageErrorsExitWith64() throws {
+        #expect(try Self.run(["ingest"]).status == 64)
+        #expect(try Self.run(["ingest", "/nonexistent/archive.tar.gz"]).status == 64)
+        #expect(try Self.run(["datasets", "synth", "--apps", "0", "--out", "/tmp/x"]).status == 64)
+        #expect(try Self.run(["no-such-command"]).status == 64)
+    }
+
+    @Test func synthIngestStatusAndShowEndToEnd() throws {
+        let dir = try Self.temporaryDirectory()
+        let data = dir.appendingPathComponent("data").path
+        let store = dir.appendingPathComponent("store.sqlite").path
+        let synth = try Self.run(["datasets", "synth", "--seed", "3", "--apps", "2", "--days", "3", "--out", data])
+        #expect(synth.status == 0, "\(synth.stderr)")
+
+        let ingest = try Self.run(["ingest", data, "--store", store, "--json"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        // Not a terminal: no progress line, and stdout is the JSON object alone.
+        #expect(ingest.stderr.isEmpty)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(ingest.stdout.utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["archives", "deploys", "series", "points", "labels", "problems"])
+        let archives = try #require(object["archives"] as? [[String: Any]])
+        #expect(archives.count == 3)
+        #expect(archives.allSatisfy { ($0["status"] as? String) == "ingested" && ($0["sha256"] as? String)?.count == 64 })
+        let deploys = try #require(object["deploys"] as? [String: Int])
+        #expect(Set(deploys.keys) == ["added", "updated", "rejected"])
+        #expect(deploys["added", default: 0] > 0)
+        let labels = try #require(object["labels"] as? [String: Int])
+        #expect(Set(labels.keys) == ["applied", "pending", "skipped_lines"])
+        if let problems = object["problems"] as? [[String: Any]], let first = problems.first {
+            #expect(Set(first.keys).isSuperset(of: ["archive", "severity", "message"]))
+        }
+
+        let again = try Self.run(["ingest", data, "--store", store, "--json"])
+        #expect(again.status == 0)
+        #expect(again.stdout.components(separatedBy: "\"unchanged\"").count - 1 == 3)
+
+        let status = try Self.run(["status", "--store", store, "--json"])
+        #expect(status.status == 0)
+        let statusObject = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect((statusObject["deploys"] as? Int) == deploys["added"])
+
+        let human = try Self.run(["status", "--store", store])
+        #expect(human.stdout.contains("ground truth:"))
+
+        let truth = try String(contentsOfFile: "\(data)/truth.jsonl", encoding: .utf8)
+        let firstLine = try #require(truth.split(separator: "\n").first)
+        let firstTruth = try #require(try JSONSerialization.jsonObject(with: Data(firstLine.utf8)) as? [String: Any])
+        let id = try #require(firstTruth["deployId"] as? String ?? firstTruth["deploy_id"] as? String)
+        let show = try Self.run(["deploys", "show", id, "--store", store])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("ground truth:"))
+        #expect(try Self.run(["deploys", "show", "no-such-deploy", "--store", store]).status == 64)
+    }
+
+    @Test func aRejectedArchiveExitsWith1AndNamesIt() throws {
+        let dir = try Self.temporaryDirectory()
+        let bad = dir.appendingPathComponent("bad.tar.gz")
+        try Data("not an archive".utf8).write(to: bad)
+        let r = try Self.run(["ingest", bad.path, "--store", dir.appendingPathComponent("s.sqlite").path])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("rejected"))
+        #expect(r.stdout.contains("bad.tar.gz"))
+    }
+
+    @Test func synthIsByteForByteReproducible() throws {
+        let a = try Self.temporaryDirectory().path
+        let b = try Self.temporaryDirectory().path
+        #expect(try Self.run(["datasets", "synth", "--seed", "9", "--apps", "1", "--days", "2", "--out", a]).status == 0)
+        #expect(try Self.run(["datasets", "synth", "--seed", "9", "--apps", "1", "--days", "2", "--out", b]).status == 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: a).sorted()
+        #expect(names == (try FileManager.default.contentsOfDirectory(atPath: b).sorted()))
+        #expect(names.count == 3)
+        for name in names {
+            #expect(FileManager.default.contentsEqual(atPath: "\(a)/\(name)", andPath: "\(b)/\(name)"), "\(name)")
+        }
+    }
+}
