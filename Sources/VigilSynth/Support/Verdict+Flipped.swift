@@ -1,0 +1,6 @@
+import VigilCore
+
+extension Verdict {
+    /// The opposite verdict.
+    var flipped: Verdict { self == .truePositive ? .falsePositive : .truePositive }
+}
