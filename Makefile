@@ -22,6 +22,7 @@ test: deps
 sample: build
 	rm -rf Datasets/sample
 	$$($(SWIFT) build --show-bin-path)/vigil datasets synth --seed 42 --apps 3 --days 14 --out Datasets/sample
+	cd Datasets/sample && sha256sum * > ../SHA256SUMS
 
 bench-ingest:
 	Benchmarks/ingest/run.sh

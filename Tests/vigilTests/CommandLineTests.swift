@@ -127,4 +127,21 @@ struct CommandLineTests {
             #expect(FileManager.default.contentsEqual(atPath: "\(a)/\(name)", andPath: "\(b)/\(name)"), "\(name)")
         }
     }
+
+    @Test func committedSampleRegeneratesByteForByte() throws {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let committed = repository.appendingPathComponent("Datasets/sample").path
+        let fresh = try Self.temporaryDirectory().path
+        let r = try Self.run(["datasets", "synth", "--seed", "42", "--apps", "3", "--days", "14", "--out", fresh])
+        #expect(r.status == 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: committed).sorted()
+        #expect(names == (try FileManager.default.contentsOfDirectory(atPath: fresh).sorted()))
+        for name in names {
+            #expect(
+                FileManager.default.contentsEqual(atPath: "\(committed)/\(name)", andPath: "\(fresh)/\(name)"),
+                "Datasets/sample/\(name) differs from what the generator writes now: run `make sample` if the change is deliberate."
+            )
+        }
+    }
 }
