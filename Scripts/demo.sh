@@ -14,4 +14,6 @@ echo "== vigil status --store $store"
 "$bin" status --store "$store"
 echo
 echo "Store: $store"
-echo "Try:   $bin deploys show <id> --store $store"
+example=$("$bin" deploys list --store "$store" --label bad --limit 1 | cut -d' ' -f1)
+echo "Try:   $bin deploys list --label bad --store $store"
+echo "       $bin deploys show $example --store $store"

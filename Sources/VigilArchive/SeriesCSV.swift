@@ -211,7 +211,7 @@ public enum SeriesCSV {
             result.problems.append(
                 .warning(
                     "duplicate_rows", entry: entry,
-                    "'\(entry)': \(result.duplicateRows) duplicate (timestamp\(withHost ? ", host" : "")) rows; the last of each was kept."
+                    "'\(entry)': \(result.duplicateRows) duplicate (timestamp\(withHost ? ", host" : "")) row\(result.duplicateRows == 1 ? "" : "s"); the last of each was kept."
                 )
             )
         }

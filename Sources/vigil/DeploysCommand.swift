@@ -6,8 +6,68 @@ struct DeploysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploys",
         abstract: "Look at stored deploys.",
-        subcommands: [Show.self]
+        subcommands: [List.self, Show.self]
     )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List stored deploys with their ground truth.")
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: "Only this app.")
+        var app: String?
+
+        @Option(help: "Only deploys with this ground truth: bad, good or unlabeled.")
+        var label: String?
+
+        func validate() throws {
+            if let label, DeployLabel(rawValue: label) == nil {
+                throw ValidationError("--label must be bad, good or unlabeled, not '\(label)'.")
+            }
+        }
+
+        @Option(help: "At most this many, newest first (0: all).")
+        var limit: Int = 50
+
+        @Flag(help: "Print JSON (one array).")
+        var json = false
+
+        struct Line: Encodable {
+            var id: String
+            var app: String
+            var startedAt: String
+            var strategy: String?
+            var outcome: String?
+            var alerts: Int
+            var label: DeployLabel
+            var reason: String
+        }
+
+        func run() throws {
+            let store = try storeOptions.openExisting()
+            let truths = try store.groundTruths()
+            var lines: [Line] = []
+            for d in try store.allDeploys().reversed() {
+                guard app == nil || d.app == app, let truth = truths[d.id], label == nil || truth.label.rawValue == label else { continue }
+                lines.append(
+                    Line(
+                        id: d.id, app: d.app, startedAt: RFC3339.format(d.startedAt), strategy: d.strategy?.rawValue,
+                        outcome: d.outcome?.rawValue, alerts: d.alerts.count, label: truth.label, reason: truth.reason
+                    )
+                )
+                if limit > 0 && lines.count == limit { break }
+            }
+            if json {
+                try Output.printJSON(lines)
+                return
+            }
+            for l in lines {
+                print("\(l.id)  \(l.app)  \(l.startedAt)  \(l.strategy ?? "?")/\(l.outcome ?? "?")  alerts \(l.alerts)  "
+                    + "\(l.label.rawValue): \(l.reason)")
+            }
+            if lines.isEmpty { print("no deploys match") }
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -72,13 +72,19 @@ struct IngestCommand: ParsableCommand {
                 + "(\(report.points) points); labels: \(report.labels.applied) applied, \(report.labels.pending) pending, "
                 + "\(report.labels.skippedLines) lines skipped"
         )
-        let errors = report.problems.filter { $0.severity == .error }.count
+        let errors = report.problems.filter { $0.severity == .error }
+        let warnings = report.problems.filter { $0.severity == .warning }
         if !report.problems.isEmpty {
-            print("problems: \(errors) errors, \(report.problems.count - errors) warnings")
-            for p in report.problems.prefix(20) {
-                print("  \(p.severity.rawValue): \(p.message)")
+            print("problems: \(errors.count) errors, \(warnings.count) warnings")
+            for p in errors.prefix(20) { print("  error: \(p.message)") }
+            if errors.count > 20 { print("  … \(errors.count - 20) more errors") }
+            // Warnings are many and alike: one line per kind, with an example.
+            let byKind = Dictionary(grouping: warnings, by: \.kind)
+            for kind in byKind.keys.sorted(by: { (byKind[$0]!.count, $1) > (byKind[$1]!.count, $0) }) {
+                let group = byKind[kind]!
+                print("  \(group.count) warning\(group.count == 1 ? "" : "s") \(kind), e.g. \(group[0].message)")
             }
-            if report.problems.count > 20 { print("  … \(report.problems.count - 20) more (vigil status, or --json)") }
+            print("  (all problems: vigil ingest --json, or vigil status --problems N)")
         }
         print("store: \(storeOptions.resolvedPath)")
     }
