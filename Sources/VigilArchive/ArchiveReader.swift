@@ -70,7 +70,7 @@ public enum ArchiveReader {
         }
         var totalExpanded: Int64 = 0
         var entry: OpaquePointer?
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
         var sawHeader = false
         while true {
             let status = archive_read_next_header(a, &entry)
@@ -109,36 +109,63 @@ public enum ArchiveReader {
                 continue
             }
 
-            var contents: [UInt8] = []
-            if declared > 0 { contents.reserveCapacity(Int(declared)) }
+            // Read straight into the entry's array; grow it only when the size was not declared.
+            var producedInEntry: Int64 = 0
+            var contents = [UInt8](repeating: 0, count: declared > 0 ? Int(declared) : 64 * 1024)
+            var filled = 0
             let consumedAtStart = archive_filter_bytes(a, -1)
             var tooLarge = false
             while true {
-                let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+                if filled == contents.count {
+                    if tooLarge {
+                        filled = 0
+                    } else {
+                        // Full: probe for more before growing, so an exactly declared size costs no copy.
+                        let n = scratch.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+                        if n == 0 { break }
+                        if n < 0 && n != Int(ARCHIVE_WARN) {
+                            throw ArchiveError(
+                                code: .corrupt, message: "'\(path)' is damaged in entry '\(name)': \(errorString(a))."
+                            )
+                        }
+                        if n > 0 {
+                            contents.removeSubrange(filled...)
+                            contents.append(contentsOf: scratch[0..<n])
+                            contents.append(contentsOf: repeatElement(0, count: contents.count))
+                            filled += n
+                            totalExpanded += Int64(n)
+                            producedInEntry += Int64(n)
+                            continue
+                        }
+                    }
+                }
+                let n = contents.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress! + filled, $0.count - filled) }
                 if n == 0 { break }
                 if n < 0 {
                     if n == Int(ARCHIVE_WARN) { continue }
                     throw ArchiveError(code: .corrupt, message: "'\(path)' is damaged in entry '\(name)': \(errorString(a)).")
                 }
                 totalExpanded += Int64(n)
-                let produced = Int64(contents.count + n)
+                filled += n
+                producedInEntry += Int64(n)
                 let consumed = archive_filter_bytes(a, -1) - consumedAtStart
-                if Double(produced) > limits.maxCompressionRatio * Double(consumed + Int64(blockSize)) {
+                if Double(producedInEntry) > limits.maxCompressionRatio * Double(consumed + Int64(blockSize)) {
                     throw ArchiveError(
                         code: .expansionCapExceeded,
                         message: "Entry '\(name)' in '\(path)' expands more than "
-                            + "\(formatRatio(limits.maxCompressionRatio)):1 (\(produced) bytes from about "
+                            + "\(formatRatio(limits.maxCompressionRatio)):1 (\(producedInEntry) bytes from about "
                             + "\(max(consumed, 1)) compressed); the archive is rejected as a possible decompression bomb."
                     )
                 }
                 try checkTotal(a, totalExpanded, limits, path)
-                if produced > limits.maxEntryBytes {
+                if producedInEntry > limits.maxEntryBytes && !tooLarge {
+                    // Keep expanding (the caps still apply) but drop the data.
                     tooLarge = true
-                    contents = []
-                    continue
+                    contents = [UInt8](repeating: 0, count: 64 * 1024)
+                    filled = 0
                 }
-                if !tooLarge { contents.append(contentsOf: buffer[0..<n]) }
             }
+            contents.removeSubrange(filled...)
             if tooLarge {
                 try body(.rejected(oversized(name, nil, limits)))
                 continue

@@ -15,6 +15,35 @@ public enum ArchiveRecord: Sendable {
     case problem(Problem)
     /// End of a labels file: how many of its lines were skipped.
     case labelFileSummary(entry: String, lines: Int, skippedLines: Int)
+    /// A series file handed on unparsed, so that another thread can parse it: call
+    /// ``UnparsedSeries/parse()`` and handle its records in place of this one.
+    case unparsedSeries(UnparsedSeries)
+}
+
+/// A series CSV entry whose parsing was left to the consumer of the records.
+public struct UnparsedSeries: Sendable {
+    let entry: String
+    let contents: [UInt8]
+    /// The deploy and metric for `metrics/` files; `nil` deploy for `history/` files, with the app.
+    let deployId: String?
+    let app: String?
+    let metric: String
+    let declaredStep: Int64?
+
+    /// Parses the file into the records the reader would have produced.
+    public func parse() -> [ArchiveRecord] {
+        let result = SeriesCSV.parse(entry: entry, bytes: contents, withHost: deployId != nil, declaredStep: declaredStep)
+        var records = result.problems.map(ArchiveRecord.problem)
+        guard !result.rejected else { return records }
+        if let deployId {
+            if !result.series.isEmpty {
+                records.append(.deploySeries(deployId: deployId, metric: metric, entry: entry, series: result.series))
+            }
+        } else if let app, let series = result.series.first {
+            records.append(.history(app: app, metric: metric, entry: entry, series: series.series))
+        }
+        return records
+    }
 }
 
 /// Reads archives in the deploy-history format, version 1 (`spec/deploy-history-format.md`).
@@ -35,11 +64,14 @@ public enum DeployHistoryReader {
     ///
     /// - Throws: ``ArchiveError`` when the archive is rejected whole (unreadable, corrupt,
     ///   over a cap, or with a missing or unsupported manifest); errors from `body` unchanged.
+    /// - Parameter handOff: asked before each series file; when it returns `true`, the file is
+    ///   passed on as ``ArchiveRecord/unparsedSeries(_:)`` instead of being parsed here.
     public static func read(
-        archiveAt path: String, limits: ArchiveLimits = ArchiveLimits(), _ body: (ArchiveRecord) throws -> Void
+        archiveAt path: String, limits: ArchiveLimits = ArchiveLimits(), handOff: (() -> Bool)? = nil,
+        _ body: (ArchiveRecord) throws -> Void
     ) throws {
         var pending: [Problem] = []
-        var parser = EntryParser()
+        var parser = EntryParser(handOff: handOff)
         var manifestFirst = true
         do {
             try ArchiveReader.forEachEntry(inArchiveAt: path, limits: limits) { raw in
@@ -76,7 +108,7 @@ public enum DeployHistoryReader {
         }
         guard let manifest else { throw missingManifest(path) }
         try body(.manifest(manifest))
-        parser = EntryParser()
+        parser = EntryParser(handOff: handOff)
         parser.manifest = manifest
         var seenManifest = false
         try ArchiveReader.forEachEntry(inArchiveAt: path, limits: limits) { raw in
@@ -144,7 +176,12 @@ public enum DeployHistoryReader {
 /// Turns one entry into records; remembers the deploys seen so far for their declared steps.
 struct EntryParser {
     var manifest: Manifest?
+    let handOff: (() -> Bool)?
     private var declaredSteps: [String: [String: Int64]] = [:]
+
+    init(handOff: (() -> Bool)? = nil) {
+        self.handOff = handOff
+    }
 
     mutating func parse(entry: String, contents: [UInt8], _ body: (ArchiveRecord) throws -> Void) throws {
         let parts = entry.split(separator: "/", omittingEmptySubsequences: false)
@@ -179,22 +216,22 @@ struct EntryParser {
             let metric = parts[2].dropLast(4)
             guard DeployHistoryReader.isValidName(id) else { return try badName("deploy id", id) }
             guard DeployHistoryReader.isValidName(metric) else { return try badName("metric name", metric) }
-            let step = declaredSteps[String(id)]?[String(metric)]
-            let result = SeriesCSV.parse(entry: entry, bytes: contents, withHost: true, declaredStep: step)
-            for p in result.problems { try body(.problem(p)) }
-            if !result.rejected && !result.series.isEmpty {
-                try body(.deploySeries(deployId: String(id), metric: String(metric), entry: entry, series: result.series))
-            }
+            let unparsed = UnparsedSeries(
+                entry: entry, contents: contents, deployId: String(id), app: nil, metric: String(metric),
+                declaredStep: declaredSteps[String(id)]?[String(metric)]
+            )
+            if handOff?() == true { return try body(.unparsedSeries(unparsed)) }
+            for record in unparsed.parse() { try body(record) }
         case (3, "history") where parts[2].hasSuffix(".csv"):
             let app = parts[1]
             let metric = parts[2].dropLast(4)
             guard DeployHistoryReader.isValidName(app) else { return try badName("app", app) }
             guard DeployHistoryReader.isValidName(metric) else { return try badName("metric name", metric) }
-            let result = SeriesCSV.parse(entry: entry, bytes: contents, withHost: false)
-            for p in result.problems { try body(.problem(p)) }
-            if !result.rejected, let series = result.series.first {
-                try body(.history(app: String(app), metric: String(metric), entry: entry, series: series.series))
-            }
+            let unparsed = UnparsedSeries(
+                entry: entry, contents: contents, deployId: nil, app: String(app), metric: String(metric), declaredStep: nil
+            )
+            if handOff?() == true { return try body(.unparsedSeries(unparsed)) }
+            for record in unparsed.parse() { try body(record) }
         case (2, "labels") where parts[1].hasSuffix(".jsonl") && parts[1].count > 6:
             try LabelParser.parse(contents, entry: entry, body)
         default:

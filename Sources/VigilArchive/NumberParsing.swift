@@ -3,10 +3,34 @@ internal import VigilCore
 
 /// Parsing of decimal numbers and timestamps from CSV bytes, without allocating.
 enum NumberParsing {
-    private static let exactPowersOfTen: [Double] = (0...22).map { p in
-        var v = 1.0
-        for _ in 0..<p { v *= 10 }
-        return v
+    /// 10^p for p in 0...22, all exactly representable; a switch, so the hot path touches no global.
+    @inline(__always)
+    private static func exactPowerOfTen(_ p: Int) -> Double {
+        switch p {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
     }
 
     /// Parses a decimal number (`[+-]digits[.digits][(e|E)[+-]digits]`), correctly rounded.
@@ -66,7 +90,7 @@ enum NumberParsing {
         guard i == n else { return nil }
         if significant <= 15 && mantissa < (1 << 53) && abs(exponent) <= 22 {
             var value = Double(mantissa)
-            value = exponent < 0 ? value / exactPowersOfTen[-exponent] : value * exactPowersOfTen[exponent]
+            value = exponent < 0 ? value / exactPowerOfTen(-exponent) : value * exactPowerOfTen(exponent)
             return negative ? -value : value
         }
         return slowParse(b)

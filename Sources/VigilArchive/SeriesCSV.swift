@@ -1,4 +1,5 @@
 public import VigilCore
+internal import Foundation
 
 /// Reads the format's series CSV files (`timestamp,host,value` and `timestamp,value`).
 ///
@@ -81,8 +82,21 @@ public enum SeriesCSV {
         let valueColumn = columns[withHost ? 2 : 1]
         let columnCount = names.count
 
+        // Rows go to flat arrays (no per-host arrays to grow); the grid is built in one pass after.
         var hosts: [[UInt8]] = []
-        var perHost: [(times: [Int64], values: [Double], rows: [Int32])] = []
+        let estimatedRows = buffer.count / 24 + 16
+        var rowHost: [Int32] = []
+        var rowTime: [Int64] = []
+        var rowValue: [Double] = []
+        rowHost.reserveCapacity(estimatedRows)
+        rowTime.reserveCapacity(estimatedRows)
+        rowValue.reserveCapacity(estimatedRows)
+        var hostMin: [Int64] = []
+        var hostMax: [Int64] = []
+        var hostLast: [Int64] = []
+        var hostCount: [Int] = []
+        var gaps = GapStats()
+        var sortedPerHost = true
         var firstBad: [(line: Int, reason: String)] = []
         var lastHost = -1
         var fieldStore = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: columnCount)
@@ -125,23 +139,41 @@ public enum SeriesCSV {
                     bad("field 'host' is empty")
                     continue
                 }
-                if lastHost >= 0 && hosts[lastHost].elementsEqual(hostField) {
+                // Rows usually repeat the last host or cycle through the hosts in order: try those first.
+                let next = lastHost + 1 < hosts.count ? lastHost + 1 : 0
+                if lastHost >= 0 && bytesEqual(hosts[lastHost], hostField) {
                     hostIndex = lastHost
-                } else if let found = hosts.firstIndex(where: { $0.elementsEqual(hostField) }) {
+                } else if next < hosts.count && bytesEqual(hosts[next], hostField) {
+                    hostIndex = next
+                } else if let found = hosts.firstIndex(where: { bytesEqual($0, hostField) }) {
                     hostIndex = found
                 } else {
                     hosts.append(Array(hostField))
-                    perHost.append(([], [], []))
                     hostIndex = hosts.count - 1
                 }
                 lastHost = hostIndex
-            } else if perHost.isEmpty {
-                hosts.append([])
-                perHost.append(([], [], []))
             }
-            perHost[hostIndex].times.append(time)
-            perHost[hostIndex].values.append(value)
-            perHost[hostIndex].rows.append(Int32(truncatingIfNeeded: result.rows))
+            if hostIndex == hostCount.count {
+                hostMin.append(time)
+                hostMax.append(time)
+                hostLast.append(time)
+                hostCount.append(0)
+                if !withHost { hosts.append([]) }
+            } else {
+                let previous = hostLast[hostIndex]
+                if time > previous {
+                    gaps.add(time - previous)
+                } else if time < previous {
+                    sortedPerHost = false
+                }
+                hostLast[hostIndex] = time
+                if time < hostMin[hostIndex] { hostMin[hostIndex] = time }
+                if time > hostMax[hostIndex] { hostMax[hostIndex] = time }
+            }
+            hostCount[hostIndex] += 1
+            rowHost.append(Int32(truncatingIfNeeded: hostIndex))
+            rowTime.append(time)
+            rowValue.append(value)
         }
 
         if result.badRows > 0 {
@@ -166,46 +198,58 @@ public enum SeriesCSV {
             return result
         }
 
-        let step = declaredStep.flatMap { $0 > 0 ? $0 : nil } ?? inferStep(perHost.map(\.times))
-        let origin = perHost.lazy.compactMap { $0.times.min() }.min() ?? 0
-        var snapped = 0
-        var order = Array(hosts.indices)
-        order.sort { hosts[$0].lexicographicallyPrecedes(hosts[$1]) }
-        for h in order {
-            let (times, values, _) = perHost[h]
-            var slots = [Int64](repeating: 0, count: times.count)
-            var lo = Int64.max
-            var hi = Int64.min
-            for (i, t) in times.enumerated() {
-                let offset = t - origin
-                var slot = offset / step
-                let rest = offset - slot * step
-                if rest != 0 {
-                    snapped += 1
-                    if rest * 2 >= step { slot += 1 }
-                }
-                slots[i] = slot
-                lo = min(lo, slot)
-                hi = max(hi, slot)
-            }
-            let length = hi - lo + 1
-            if length > Int64(times.count) * 50 + 10_000 {
+        let step: Int64
+        if let declared = declaredStep, declared > 0 {
+            step = declared
+        } else if sortedPerHost {
+            step = gaps.step(points: rowTime.count, span: zip(hostMin, hostMax).reduce(0) { $0 + $1.1 - $1.0 }, hosts: hosts.count)
+        } else {
+            var timesPerHost = [[Int64]](repeating: [], count: hosts.count)
+            for (h, t) in zip(rowHost, rowTime) { timesPerHost[Int(h)].append(t) }
+            step = inferStep(timesPerHost)
+        }
+        let origin = hostMin.min() ?? 0
+        @inline(__always) func slot(_ t: Int64) -> Int64 {
+            let offset = t - origin
+            let whole = offset / step
+            let rest = offset - whole * step
+            return rest * 2 >= step ? whole + 1 : whole
+        }
+        // Slot bounds per host: rounding to the nearest slot is monotonic in time.
+        var lo = [Int64](repeating: 0, count: hosts.count)
+        var offsets = [Int](repeating: 0, count: hosts.count + 1)
+        for h in hosts.indices {
+            lo[h] = slot(hostMin[h])
+            let length = slot(hostMax[h]) - lo[h] + 1
+            if length > Int64(hostCount[h]) * 50 + 10_000 {
                 return reject(
                     "sparse_grid", line: nil,
-                    "'\(entry)': the timestamps span \((hi - lo) * step) s at a step of \(step) s for only "
-                        + "\(times.count) points; check that timestamps are in seconds. The file is rejected."
+                    "'\(entry)': the timestamps span \(hostMax[h] - hostMin[h]) s at a step of \(step) s for only "
+                        + "\(hostCount[h]) points; check that timestamps are in seconds. The file is rejected."
                 )
             }
-            var grid = [Double](repeating: .nan, count: Int(length))
-            var filled = [Bool](repeating: false, count: Int(length))
-            for (i, slot) in slots.enumerated() {
-                let k = Int(slot - lo)
-                if filled[k] { result.duplicateRows += 1 }
-                filled[k] = true
-                grid[k] = values[i]  // rows are in file order: the last one wins
+            offsets[h + 1] = offsets[h] + Int(length)
+        }
+        var grid = [Double](repeating: .nan, count: offsets[hosts.count])
+        var filled = [Bool](repeating: false, count: offsets[hosts.count])
+        var snapped = 0
+        grid.withUnsafeMutableBufferPointer { grid in
+            filled.withUnsafeMutableBufferPointer { filled in
+                for i in rowTime.indices {
+                    let h = Int(rowHost[i])
+                    let t = rowTime[i]
+                    if (t - origin) % step != 0 { snapped += 1 }
+                    let k = offsets[h] + Int(slot(t) - lo[h])
+                    if filled[k] { result.duplicateRows += 1 }
+                    filled[k] = true
+                    grid[k] = rowValue[i]  // rows are in file order: the last one wins
+                }
             }
+        }
+        for h in hosts.indices.sorted(by: { hosts[$0].lexicographicallyPrecedes(hosts[$1]) }) {
             let host = String(decoding: hosts[h], as: UTF8.self)
-            result.series.append(HostSeries(host: host, series: RegularSeries(start: origin + lo * step, step: step, values: grid)))
+            let values = Array(grid[offsets[h]..<offsets[h + 1]])
+            result.series.append(HostSeries(host: host, series: RegularSeries(start: origin + lo[h] * step, step: step, values: values)))
         }
         if result.duplicateRows > 0 {
             result.problems.append(
@@ -234,26 +278,16 @@ public enum SeriesCSV {
     /// grid would be more than 8 times denser than the points, the most common gap is used
     /// instead and off-grid points snap to it. 60 when there is no gap at all.
     static func inferStep(_ timesPerHost: [[Int64]]) -> Int64 {
-        var counts: [Int64: Int] = [:]
-        var divisor: Int64 = 0
+        var gaps = GapStats()
         var points = 0
         var span: Int64 = 0
         for times in timesPerHost {
             let sorted = times.sorted()
             points += sorted.count
             if let lo = sorted.first, let hi = sorted.last { span += hi - lo }
-            for (a, b) in zip(sorted, sorted.dropFirst()) where b > a {
-                counts[b - a, default: 0] += 1
-                divisor = gcd(divisor, b - a)
-            }
+            for (a, b) in zip(sorted, sorted.dropFirst()) where b > a { gaps.add(b - a) }
         }
-        guard let mode = counts.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key else {
-            return 60
-        }
-        if divisor > 0 && divisor != mode && span / divisor + Int64(timesPerHost.count) <= Int64(points) * 8 {
-            return divisor
-        }
-        return mode
+        return gaps.step(points: points, span: span, hosts: timesPerHost.count)
     }
 
     static func gcd(_ a: Int64, _ b: Int64) -> Int64 {
@@ -265,6 +299,55 @@ public enum SeriesCSV {
     private static func percent(_ share: Double) -> String {
         let tenths = Int((share * 1000).rounded())
         return "\(tenths / 10).\(tenths % 10)%"
+    }
+}
+
+/// Counts the gaps between consecutive timestamps: their greatest common divisor and the most common one.
+struct GapStats {
+    // Most files have one or two distinct gaps: a small table avoids hashing every row.
+    private var small: [(gap: Int64, count: Int)] = []
+    private var overflow: [Int64: Int] = [:]
+    private(set) var divisor: Int64 = 0
+
+    mutating func add(_ gap: Int64) {
+        if divisor == 0 || gap % divisor != 0 { divisor = SeriesCSV.gcd(divisor, gap) }
+        for i in small.indices where small[i].gap == gap {
+            small[i].count += 1
+            return
+        }
+        if small.count < 8 { small.append((gap, 1)) } else { overflow[gap, default: 0] += 1 }
+    }
+
+    /// The most common gap (ties: the smaller); `nil` when there were none.
+    var mode: Int64? {
+        var best: (gap: Int64, count: Int)?
+        for candidate in small + overflow.map({ (gap: $0.key, count: $0.value) }) {
+            if let b = best, b.count > candidate.count || (b.count == candidate.count && b.gap < candidate.gap) { continue }
+            best = candidate
+        }
+        return best?.gap
+    }
+
+    /// The divisor when it keeps the grid at most 8 times denser than the points, else the mode; 60 without gaps.
+    func step(points: Int, span: Int64, hosts: Int) -> Int64 {
+        guard let mode else { return 60 }
+        if divisor > 0 && divisor != mode && span / divisor + Int64(hosts) <= Int64(points) * 8 { return divisor }
+        return mode
+    }
+}
+
+/// Compares a stored name with a field; names are short, so an inline loop beats a call to memcmp.
+@inline(__always)
+private func bytesEqual(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    return a.withUnsafeBufferPointer { a in
+        var i = a.count - 1
+        // Host names tend to differ at the end (cart-03, cart-17): compare from the back.
+        while i >= 0 {
+            if a[i] != b[i] { return false }
+            i -= 1
+        }
+        return true
     }
 }
 
@@ -283,8 +366,10 @@ struct LineSplitter {
         guard position < buffer.count else { return nil }
         lineNumber += 1
         let start = position
-        var end = start
-        while end < buffer.count && buffer[end] != 10 { end += 1 }
+        var end = buffer.count
+        if let found = memchr(buffer.baseAddress! + start, 10, buffer.count - start) {
+            end = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
         position = end + 1
         if end > start && buffer[end - 1] == 13 { end -= 1 }
         return (lineNumber, UnsafeBufferPointer(rebasing: buffer[start..<end]))

@@ -98,7 +98,7 @@ public struct Ingestor: Sendable {
         var counts = ArchiveCounts()
         var records = 0
         var deploys = 0
-        try DeployHistoryReader.read(archiveAt: path, limits: limits) { record in
+        try forEachRecord(inArchiveAt: path) { record in
             switch record {
             case .manifest(let m):
                 manifest = m
@@ -141,6 +141,8 @@ public struct Ingestor: Sendable {
                 problems.append(problem)
             case .labelFileSummary(_, _, let skipped):
                 counts.labelLinesSkipped += skipped
+            case .unparsedSeries:
+                preconditionFailure("forEachRecord parses handed-off series before they get here")
             }
             records += 1
             if records % 256 == 0 { progress?(records, deploys) }
@@ -165,6 +167,47 @@ public struct Ingestor: Sendable {
         for p in problems { try session.addProblem(p) }
         try session.finish(counts)
         return counts
+    }
+
+    /// Reads the archive on a second thread (decompression and parsing) while `body` runs on
+    /// this one (the store's transaction), so ingest uses both cores. Records arrive in
+    /// archive order; an error on either side stops both and is rethrown here.
+    private func forEachRecord(inArchiveAt path: String, _ body: (ArchiveRecord) throws -> Void) throws {
+        enum Item: Sendable {
+            case record(ArchiveRecord)
+            case failed(any Error)
+            case finished
+        }
+        struct Stopped: Error {}
+        let queue = BoundedQueue<Item>(capacity: 64)
+        let limits = self.limits
+        // Parsing series is the reader's heaviest work. When the writer has caught up (few records
+        // waiting), the reader hands series files over unparsed and the writer parses them, so
+        // the two threads share the load whichever side is slower.
+        let reader = Thread {
+            do {
+                try DeployHistoryReader.read(archiveAt: path, limits: limits, handOff: { queue.count < 4 }) { record in
+                    guard queue.push(.record(record)) else { throw Stopped() }
+                }
+                queue.push(.finished)
+            } catch is Stopped {
+            } catch {
+                queue.push(.failed(error))
+            }
+        }
+        reader.stackSize = 8 << 20
+        reader.start()
+        // If body throws, close the queue so the reader stops at its next record.
+        defer { queue.close() }
+        while true {
+            switch queue.pop() {
+            case .record(.unparsedSeries(let unparsed)):
+                for record in unparsed.parse() { try body(record) }
+            case .record(let record): try body(record)
+            case .failed(let error): throw error
+            case .finished: return
+            }
+        }
     }
 
     /// The SHA-256 (hex) and size of a file, read in 1 MiB chunks.

@@ -53,11 +53,12 @@ extension HistoryStore {
     public func ingest<T>(_ info: ArchiveInfo, _ body: (IngestSession) throws -> T) throws -> T {
         try writer.write { db in
             try db.execute(sql: "DELETE FROM archive WHERE sha256 = ? AND status = 'rejected'", arguments: [info.sha256])
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO archive (sha256, name, path, size_bytes, status, ingested_at)
                     VALUES (?, ?, ?, ?, 'ingested', ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [info.sha256, info.name, info.path, info.sizeBytes, info.ingestedAt]
             )
             let session = try IngestSession(db: db, archiveId: db.lastInsertedRowID, archiveName: info.name)
@@ -69,11 +70,12 @@ extension HistoryStore {
     public func recordRejection(_ info: ArchiveInfo, error: String, manifest: Manifest?, problems: [Problem]) throws {
         try writer.write { db in
             try db.execute(sql: "DELETE FROM archive WHERE sha256 = ? AND status = 'rejected'", arguments: [info.sha256])
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO archive (sha256, name, path, size_bytes, status, error, ingested_at, exported_at, source)
                     VALUES (?, ?, ?, ?, 'rejected', ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     info.sha256, info.name, info.path, info.sizeBytes, error, info.ingestedAt, manifest?.exportedAt,
                     manifest?.source,
@@ -122,23 +124,27 @@ public final class IngestSession {
 
     public func setManifest(_ manifest: Manifest) throws {
         exportedAt = manifest.exportedAt
-        try db.execute(
-            sql: "UPDATE archive SET exported_at = ?, source = ?, period_from = ?, period_to = ? WHERE id = ?",
+        try db.cachedStatement(
+            sql: "UPDATE archive SET exported_at = ?, source = ?, period_from = ?, period_to = ? WHERE id = ?"
+        ).execute(
             arguments: [manifest.exportedAt, manifest.source, manifest.periodFrom, manifest.periodTo, archiveId]
         )
     }
 
     /// Stores a deploy, replacing an earlier copy unless the stored copy comes from a later export.
     public func upsertDeploy(_ d: Deploy) throws -> DeployUpsert {
-        let existing = try Int64.fetchOne(db, sql: "SELECT exported_at FROM deploy WHERE id = ?", arguments: [d.id])
+        let existing = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT exported_at FROM deploy WHERE id = ?"), arguments: [d.id]
+        )
         if let existing, existing > exportedAt { return .keptNewer }
-        if existing != nil { try db.execute(sql: "DELETE FROM deploy WHERE id = ?", arguments: [d.id]) }
-        try db.execute(
+        if existing != nil { try db.cachedStatement(sql: "DELETE FROM deploy WHERE id = ?").execute(arguments: [d.id]) }
+        try db.cachedStatement(
             sql: """
                 INSERT INTO deploy (id, app, env, strategy, started_at, finished_at, end_at, outcome, change_commit,
                     change_summary, guard_ran, guard_bundle_version, archive_id, exported_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 d.id, d.app, d.env, d.strategy?.rawValue, d.startedAt, d.finishedAt, d.effectiveEnd, d.outcome?.rawValue,
                 d.change?.commit, d.change?.summary, d.guardRun != nil, d.guardRun?.bundleVersion, archiveId, exportedAt,
@@ -146,43 +152,48 @@ public final class IngestSession {
         )
         var seenBatches = Set<Int>()
         for b in d.batches where seenBatches.insert(b.index).inserted {
-            try db.execute(
-                sql: "INSERT INTO batch (deploy_id, idx, started_at, finished_at) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO batch (deploy_id, idx, started_at, finished_at) VALUES (?, ?, ?, ?)"
+            ).execute(
                 arguments: [d.id, b.index, b.startedAt, b.finishedAt]
             )
         }
         var position = 0
         for b in d.batches {
             for h in b.hosts {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO deploy_host (deploy_id, host, role, batch_idx, position) VALUES (?, ?, 'released', ?, ?)",
+                try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO deploy_host (deploy_id, host, role, batch_idx, position) VALUES (?, ?, 'released', ?, ?)"
+                ).execute(
                     arguments: [d.id, h, b.index, position]
                 )
                 position += 1
             }
         }
         for h in d.baselineHosts {
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO deploy_host (deploy_id, host, role, batch_idx, position) VALUES (?, ?, 'baseline', NULL, ?)",
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO deploy_host (deploy_id, host, role, batch_idx, position) VALUES (?, ?, 'baseline', NULL, ?)"
+            ).execute(
                 arguments: [d.id, h, position]
             )
             position += 1
         }
         for (i, m) in d.metrics.enumerated() {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO deploy_metric (deploy_id, position, name, kind, unit, direction, step_s)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [d.id, i, m.name, m.kind?.rawValue, m.unit, m.direction.rawValue, m.stepSeconds]
             )
         }
         for (i, a) in d.alerts.enumerated() {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO alert (deploy_id, position, id, at, batch_idx, detector, metric, action)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [d.id, i, a.id, a.at, a.batch, a.detector, a.metric, a.action]
             )
         }
@@ -195,10 +206,11 @@ public final class IngestSession {
     /// - Returns: `false` when the stored copy was kept.
     public func putSeries(deployId: String, metric: String, _ series: [HostSeries]) throws -> Bool {
         let newest = try Int64.fetchOne(
-            db, sql: "SELECT MAX(exported_at) FROM series WHERE deploy_id = ? AND metric = ?", arguments: [deployId, metric]
+            db.cachedStatement(sql: "SELECT MAX(exported_at) FROM series WHERE deploy_id = ? AND metric = ?"),
+            arguments: [deployId, metric]
         )
         if let newest, newest > exportedAt { return false }
-        try db.execute(sql: "DELETE FROM series WHERE deploy_id = ? AND metric = ?", arguments: [deployId, metric])
+        try db.cachedStatement(sql: "DELETE FROM series WHERE deploy_id = ? AND metric = ?").execute(arguments: [deployId, metric])
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO series (deploy_id, metric, host, start, step, count, missing, data, archive_id, exported_at)
@@ -258,11 +270,12 @@ public final class IngestSession {
             merged = incomingIsNewer ? base.merging(newer: aligned) : aligned.merging(newer: base)
             mergedExport = max(storedExport, exportedAt)
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO history (app, metric, start, step, count, missing, data, archive_id, exported_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 app, metric, merged.start, merged.step, merged.count, merged.missingCount,
                 SeriesBlob.encode(merged.values), archiveId, mergedExport,
@@ -315,11 +328,12 @@ public final class IngestSession {
                 """,
             arguments: [archiveId]
         )
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 DELETE FROM series WHERE archive_id = ?
                 AND NOT EXISTS (SELECT 1 FROM deploy d WHERE d.id = series.deploy_id)
-                """,
+                """
+        ).execute(
             arguments: [archiveId]
         )
         return rows.map { ($0["deploy_id"], $0["n"]) }
@@ -351,13 +365,14 @@ public final class IngestSession {
 
     /// Writes the archive's tallies onto its row.
     public func finish(_ counts: ArchiveCounts) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE archive SET deploys_added = ?, deploys_updated = ?, deploys_rejected = ?, deploys_kept_newer = ?,
                     series = ?, points = ?, history_series = ?, labels_applied = ?, labels_pending = ?,
                     label_lines_skipped = ?
                 WHERE id = ?
-                """,
+                """
+        ).execute(
             arguments: [
                 counts.deploysAdded, counts.deploysUpdated, counts.deploysRejected, counts.deploysKeptNewer,
                 counts.series, counts.points, counts.historySeries, counts.labelsApplied, counts.labelsPending,

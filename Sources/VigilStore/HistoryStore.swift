@@ -18,6 +18,13 @@ public final class HistoryStore: Sendable {
     public init(path: String) throws(StoreError) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
+        // In WAL mode, NORMAL never corrupts the file; a power cut may undo the last committed
+        // archive, which is then simply ingested again (it is not recorded as ingested).
+        // Series blobs are a few KiB each: 16 KiB pages keep most of them off overflow chains.
+        // page_size only takes effect when the file is created.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA page_size = 16384; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
+        }
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
         } catch {

@@ -14,12 +14,14 @@ public enum RFC3339 {
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         // YYYY-MM-DDTHH:MM:SS is 19 bytes; a zone needs at least one more.
         guard b.count >= 20 else { return nil }
-        func digits(_ from: Int, _ count: Int) -> Int? {
+        @inline(__always) func digits(_ from: Int, _ count: Int) -> Int? {
             var value = 0
-            for i in from..<(from + count) {
+            var i = from
+            while i < from + count {
                 let d = Int(b[i]) &- 48
                 guard d >= 0 && d <= 9 else { return nil }
-                value = value * 10 + d
+                value = value &* 10 &+ d
+                i += 1
             }
             return value
         }
