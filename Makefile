@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= .demo
 
-.PHONY: demo test build deps sample bench-ingest clean
+.PHONY: demo test build deps sample bench-ingest lint format clean
 
 deps:
 	@Scripts/install-deps.sh
@@ -23,6 +23,12 @@ sample: build
 	rm -rf Datasets/sample
 	$$($(SWIFT) build --show-bin-path)/vigil datasets synth --seed 42 --apps 3 --days 14 --out Datasets/sample
 	cd Datasets/sample && sha256sum * > ../SHA256SUMS
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests
+
+format:
+	Scripts/format.sh
 
 bench-ingest:
 	Benchmarks/ingest/run.sh

@@ -94,12 +94,16 @@ public enum ArchiveReader {
             if archive_entry_hardlink(entry) != nil || fileType == CARCHIVE_AE_IFLNK {
                 let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? "another entry"
                 try body(
-                    .rejected(.error("link", entry: name, "Entry '\(name)' is a link (to '\(target)'); links are rejected."))
+                    .rejected(
+                        .error("link", entry: name, "Entry '\(name)' is a link (to '\(target)'); links are rejected.")
+                    )
                 )
                 continue
             }
             if fileType != CARCHIVE_AE_IFREG {
-                try body(.rejected(.warning("special_file", entry: name, "Entry '\(name)' is not a regular file; skipped.")))
+                try body(
+                    .rejected(.warning("special_file", entry: name, "Entry '\(name)' is not a regular file; skipped."))
+                )
                 continue
             }
             let declared = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : -1
@@ -125,7 +129,8 @@ public enum ArchiveReader {
                         if n == 0 { break }
                         if n < 0 && n != Int(ARCHIVE_WARN) {
                             throw ArchiveError(
-                                code: .corrupt, message: "'\(path)' is damaged in entry '\(name)': \(errorString(a))."
+                                code: .corrupt,
+                                message: "'\(path)' is damaged in entry '\(name)': \(errorString(a))."
                             )
                         }
                         if n > 0 {
@@ -139,11 +144,16 @@ public enum ArchiveReader {
                         }
                     }
                 }
-                let n = contents.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress! + filled, $0.count - filled) }
+                let n = contents.withUnsafeMutableBytes {
+                    archive_read_data(a, $0.baseAddress! + filled, $0.count - filled)
+                }
                 if n == 0 { break }
                 if n < 0 {
                     if n == Int(ARCHIVE_WARN) { continue }
-                    throw ArchiveError(code: .corrupt, message: "'\(path)' is damaged in entry '\(name)': \(errorString(a)).")
+                    throw ArchiveError(
+                        code: .corrupt,
+                        message: "'\(path)' is damaged in entry '\(name)': \(errorString(a))."
+                    )
                 }
                 totalExpanded += Int64(n)
                 filled += n
@@ -204,12 +214,18 @@ public enum ArchiveReader {
     private static func oversized(_ name: String, _ size: Int64?, _ limits: ArchiveLimits) -> Problem {
         let sizeText = size.map { " (\($0) bytes)" } ?? ""
         return .error(
-            "oversized_entry", entry: name,
+            "oversized_entry",
+            entry: name,
             "Entry '\(name)'\(sizeText) is larger than the per-entry limit of \(limits.maxEntryBytes) bytes; skipped."
         )
     }
 
-    private static func checkTotal(_ a: OpaquePointer, _ expanded: Int64, _ limits: ArchiveLimits, _ path: String) throws {
+    private static func checkTotal(
+        _ a: OpaquePointer,
+        _ expanded: Int64,
+        _ limits: ArchiveLimits,
+        _ path: String
+    ) throws {
         // For tar, filter 0's output counts every expanded byte, skipped entries included.
         let total = max(expanded, archive_filter_bytes(a, 0))
         if total > limits.maxTotalBytes {

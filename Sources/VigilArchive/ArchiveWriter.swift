@@ -24,7 +24,9 @@ public enum ArchiveWriter {
     /// - Throws: ``ArchiveError`` with code `writeFailed` when libarchive refuses an entry,
     ///   or when two files share a path.
     public static func archive(
-        _ files: [InMemoryFile], as container: Container = .tarGzip, modificationTime: Int64 = 0
+        _ files: [InMemoryFile],
+        as container: Container = .tarGzip,
+        modificationTime: Int64 = 0
     ) throws(ArchiveError) -> [UInt8] {
         ensureUTF8Locale()
         let sorted = files.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
@@ -62,7 +64,9 @@ public enum ArchiveWriter {
 
         let context = retained.toOpaque()
         let opened = archive_write_open(
-            a, context, nil,
+            a,
+            context,
+            nil,
             { _, context, buffer, length in
                 guard let context, let buffer else { return -1 }
                 let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
@@ -72,7 +76,10 @@ public enum ArchiveWriter {
             nil
         )
         guard opened == ARCHIVE_OK else {
-            throw ArchiveError(code: .writeFailed, message: "Cannot start the archive: \(ArchiveReader.errorString(a)).")
+            throw ArchiveError(
+                code: .writeFailed,
+                message: "Cannot start the archive: \(ArchiveReader.errorString(a))."
+            )
         }
         for file in sorted {
             if let reason = ArchiveReader.unsafePathReason(file.path) {
@@ -91,7 +98,8 @@ public enum ArchiveWriter {
             archive_entry_set_gid(entry, 0)
             guard archive_write_header(a, entry) == ARCHIVE_OK else {
                 throw ArchiveError(
-                    code: .writeFailed, message: "Cannot write entry '\(file.path)': \(ArchiveReader.errorString(a))."
+                    code: .writeFailed,
+                    message: "Cannot write entry '\(file.path)': \(ArchiveReader.errorString(a))."
                 )
             }
             var offset = 0
@@ -109,7 +117,10 @@ public enum ArchiveWriter {
             }
         }
         guard archive_write_close(a) == ARCHIVE_OK else {
-            throw ArchiveError(code: .writeFailed, message: "Cannot finish the archive: \(ArchiveReader.errorString(a)).")
+            throw ArchiveError(
+                code: .writeFailed,
+                message: "Cannot finish the archive: \(ArchiveReader.errorString(a))."
+            )
         }
         archive_write_free(a)
         freed = true

@@ -32,7 +32,12 @@ public struct UnparsedSeries: Sendable {
 
     /// Parses the file into the records the reader would have produced.
     public func parse() -> [ArchiveRecord] {
-        let result = SeriesCSV.parse(entry: entry, bytes: contents, withHost: deployId != nil, declaredStep: declaredStep)
+        let result = SeriesCSV.parse(
+            entry: entry,
+            bytes: contents,
+            withHost: deployId != nil,
+            declaredStep: declaredStep
+        )
         var records = result.problems.map(ArchiveRecord.problem)
         guard !result.rejected else { return records }
         if let deployId {
@@ -67,7 +72,9 @@ public enum DeployHistoryReader {
     /// - Parameter handOff: asked before each series file; when it returns `true`, the file is
     ///   passed on as ``ArchiveRecord/unparsedSeries(_:)`` instead of being parsed here.
     public static func read(
-        archiveAt path: String, limits: ArchiveLimits = ArchiveLimits(), handOff: (() -> Bool)? = nil,
+        archiveAt path: String,
+        limits: ArchiveLimits = ArchiveLimits(),
+        handOff: (() -> Bool)? = nil,
         _ body: (ArchiveRecord) throws -> Void
     ) throws {
         var pending: [Problem] = []
@@ -162,8 +169,12 @@ public enum DeployHistoryReader {
             // exported_at orders archives; without it, fall back to the period's end.
             let exportedAt = try json.optionalTime("exported_at") ?? periodTo ?? 0
             return Manifest(
-                format: format, version: version, exportedAt: exportedAt, source: try json.optionalString("source"),
-                periodFrom: periodFrom, periodTo: periodTo
+                format: format,
+                version: version,
+                exportedAt: exportedAt,
+                source: try json.optionalString("source"),
+                periodFrom: periodFrom,
+                periodTo: periodTo
             )
         } catch let error as ArchiveError {
             throw error
@@ -189,7 +200,8 @@ struct EntryParser {
             try body(
                 .problem(
                     .error(
-                        "bad_name", entry: entry,
+                        "bad_name",
+                        entry: entry,
                         "Entry '\(entry)': \(what) '\(name)' does not match [A-Za-z0-9._:-]{1,128}; skipped."
                     )
                 )
@@ -205,7 +217,8 @@ struct EntryParser {
             case .success(let deploy, let warnings):
                 for w in warnings { try body(.problem(w)) }
                 declaredSteps[deploy.id] = Dictionary(
-                    deploy.metrics.compactMap { m in m.stepSeconds.map { (m.name, $0) } }, uniquingKeysWith: { a, _ in a }
+                    deploy.metrics.compactMap { m in m.stepSeconds.map { (m.name, $0) } },
+                    uniquingKeysWith: { a, _ in a }
                 )
                 try body(.deploy(deploy, entry: entry))
             case .failure(let problem):
@@ -217,7 +230,11 @@ struct EntryParser {
             guard DeployHistoryReader.isValidName(id) else { return try badName("deploy id", id) }
             guard DeployHistoryReader.isValidName(metric) else { return try badName("metric name", metric) }
             let unparsed = UnparsedSeries(
-                entry: entry, contents: contents, deployId: String(id), app: nil, metric: String(metric),
+                entry: entry,
+                contents: contents,
+                deployId: String(id),
+                app: nil,
+                metric: String(metric),
                 declaredStep: declaredSteps[String(id)]?[String(metric)]
             )
             if handOff?() == true { return try body(.unparsedSeries(unparsed)) }
@@ -228,7 +245,12 @@ struct EntryParser {
             guard DeployHistoryReader.isValidName(app) else { return try badName("app", app) }
             guard DeployHistoryReader.isValidName(metric) else { return try badName("metric name", metric) }
             let unparsed = UnparsedSeries(
-                entry: entry, contents: contents, deployId: nil, app: String(app), metric: String(metric), declaredStep: nil
+                entry: entry,
+                contents: contents,
+                deployId: nil,
+                app: String(app),
+                metric: String(metric),
+                declaredStep: nil
             )
             if handOff?() == true { return try body(.unparsedSeries(unparsed)) }
             for record in unparsed.parse() { try body(record) }
@@ -238,7 +260,8 @@ struct EntryParser {
             try body(
                 .problem(
                     .warning(
-                        "unknown_entry", entry: entry,
+                        "unknown_entry",
+                        entry: entry,
                         "Entry '\(entry)' is not part of the deploy-history format (version 1); ignored."
                     )
                 )

@@ -39,8 +39,10 @@ enum DeployParser {
                 if !b.has("hosts") { warn("field '\(b.name("hosts"))' is missing; the batch has no hosts") }
                 batches.append(
                     Batch(
-                        index: index, startedAt: try lenientTime(b, "started_at", warn),
-                        finishedAt: try lenientTime(b, "finished_at", warn), hosts: hosts
+                        index: index,
+                        startedAt: try lenientTime(b, "started_at", warn),
+                        finishedAt: try lenientTime(b, "finished_at", warn),
+                        hosts: hosts
                     )
                 )
             }
@@ -59,8 +61,11 @@ enum DeployParser {
                 }
                 metrics.append(
                     MetricSpec(
-                        name: name, kind: try lenientEnum(m, "kind", MetricKind.self, warn),
-                        unit: try m.optionalString("unit"), direction: direction, stepSeconds: step
+                        name: name,
+                        kind: try lenientEnum(m, "kind", MetricKind.self, warn),
+                        unit: try m.optionalString("unit"),
+                        direction: direction,
+                        stepSeconds: step
                     )
                 )
             }
@@ -71,8 +76,11 @@ enum DeployParser {
                     do {
                         alerts.append(
                             GuardAlert(
-                                id: try a.string("id"), at: try a.time("at"), batch: try a.optionalInt("batch"),
-                                detector: try a.optionalString("detector"), metric: try a.optionalString("metric"),
+                                id: try a.string("id"),
+                                at: try a.time("at"),
+                                batch: try a.optionalInt("batch"),
+                                detector: try a.optionalString("detector"),
+                                metric: try a.optionalString("metric"),
                                 action: try a.optionalString("action")
                             )
                         )
@@ -87,11 +95,18 @@ enum DeployParser {
                 change = Change(commit: try c.optionalString("commit"), summary: try c.optionalString("summary"))
             }
             let deploy = Deploy(
-                id: id, app: app, env: try json.optionalString("env"),
-                strategy: try lenientEnum(json, "strategy", Strategy.self, warn), startedAt: startedAt,
+                id: id,
+                app: app,
+                env: try json.optionalString("env"),
+                strategy: try lenientEnum(json, "strategy", Strategy.self, warn),
+                startedAt: startedAt,
                 finishedAt: try lenientTime(json, "finished_at", warn),
-                outcome: try lenientEnum(json, "outcome", VigilCore.Outcome.self, warn), change: change, batches: batches,
-                baselineHosts: try json.optionalStrings("baseline_hosts") ?? [], metrics: metrics, guardRun: guardRun
+                outcome: try lenientEnum(json, "outcome", VigilCore.Outcome.self, warn),
+                change: change,
+                batches: batches,
+                baselineHosts: try json.optionalStrings("baseline_hosts") ?? [],
+                metrics: metrics,
+                guardRun: guardRun
             )
             return .success(deploy, warnings: warnings)
         } catch {
@@ -100,7 +115,10 @@ enum DeployParser {
     }
 
     private static func lenientEnum<E: RawRepresentable<String>>(
-        _ json: JSONObject, _ key: String, _ type: E.Type, _ warn: (String) -> Void
+        _ json: JSONObject,
+        _ key: String,
+        _ type: E.Type,
+        _ warn: (String) -> Void
     ) throws -> E? {
         guard let raw = try json.optionalString(key) else { return nil }
         guard let value = E(rawValue: raw) else {
@@ -141,7 +159,16 @@ enum LabelParser {
                 }
                 func skip(_ message: String) throws {
                     skipped += 1
-                    try body(.problem(.warning("bad_label", entry: entry, line: lineNumber, "'\(entry)' line \(lineNumber): \(message); skipped.")))
+                    try body(
+                        .problem(
+                            .warning(
+                                "bad_label",
+                                entry: entry,
+                                line: lineNumber,
+                                "'\(entry)' line \(lineNumber): \(message); skipped."
+                            )
+                        )
+                    )
                 }
                 do {
                     let type = try json.string("type")
@@ -149,12 +176,17 @@ enum LabelParser {
                     case "feedback":
                         let verdictText = try json.string("verdict")
                         guard let verdict = Verdict(rawValue: verdictText) else {
-                            try skip("field 'verdict' is '\(verdictText)', expected 'true_positive' or 'false_positive'")
+                            try skip(
+                                "field 'verdict' is '\(verdictText)', expected 'true_positive' or 'false_positive'"
+                            )
                             continue
                         }
                         let label = FeedbackLabel(
-                            deployId: try json.string("deploy_id"), alertId: try json.string("alert_id"), verdict: verdict,
-                            labeledBy: try json.optionalString("labeled_by"), labeledAt: try json.time("labeled_at"),
+                            deployId: try json.string("deploy_id"),
+                            alertId: try json.string("alert_id"),
+                            verdict: verdict,
+                            labeledBy: try json.optionalString("labeled_by"),
+                            labeledAt: try json.time("labeled_at"),
                             note: try json.optionalString("note")
                         )
                         try body(.feedback(label, entry: entry, line: lineNumber))
@@ -171,10 +203,15 @@ enum LabelParser {
                             continue
                         }
                         let incident = Incident(
-                            id: try json.string("id"), app: try json.string("app"),
-                            deployId: try json.optionalString("deploy_id"), cause: cause,
-                            severity: try json.optionalString("severity"), start: start, end: end,
-                            metrics: try json.optionalStrings("metrics"), hosts: try json.optionalStrings("hosts")
+                            id: try json.string("id"),
+                            app: try json.string("app"),
+                            deployId: try json.optionalString("deploy_id"),
+                            cause: cause,
+                            severity: try json.optionalString("severity"),
+                            start: start,
+                            end: end,
+                            metrics: try json.optionalStrings("metrics"),
+                            hosts: try json.optionalStrings("hosts")
                         )
                         try body(.incident(incident, entry: entry, line: lineNumber))
                     default:
@@ -190,7 +227,9 @@ enum LabelParser {
             try body(
                 .problem(
                     .warning(
-                        "invalid_json_lines", entry: entry, line: invalidJSON.first,
+                        "invalid_json_lines",
+                        entry: entry,
+                        line: invalidJSON.first,
                         "'\(entry)': \(invalidJSON.count) line\(invalidJSON.count == 1 ? " is" : "s are") not valid JSON; skipped (line\(invalidJSON.count == 1 ? "" : "s") \(shown)"
                             + "\(invalidJSON.count > 5 ? ", …" : ""))."
                     )

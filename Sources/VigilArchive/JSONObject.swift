@@ -90,7 +90,9 @@ struct JSONObject {
 
     func strings(_ key: String) throws -> [String] {
         guard let v = fields[key], !(v is NSNull) else { throw FieldError(field: name(key), message: "is missing") }
-        guard let array = v as? [Any] else { throw FieldError(field: name(key), message: "must be an array of strings") }
+        guard let array = v as? [Any] else {
+            throw FieldError(field: name(key), message: "must be an array of strings")
+        }
         return try array.enumerated().map { i, element in
             guard let s = element as? String else {
                 throw FieldError(field: "\(name(key))[\(i)]", message: "must be a string")

@@ -1,5 +1,5 @@
-public import VigilCore
 internal import Foundation
+public import VigilCore
 
 /// Reads the format's series CSV files (`timestamp,host,value` and `timestamp,value`).
 ///
@@ -36,11 +36,16 @@ public enum SeriesCSV {
     ///   - withHost: whether the file has a `host` column.
     ///   - declaredStep: the metric's declared step in seconds, when known.
     public static func parse(entry: String, bytes: [UInt8], withHost: Bool, declaredStep: Int64? = nil) -> Result {
-        bytes.withUnsafeBufferPointer { parse(entry: entry, buffer: $0, withHost: withHost, declaredStep: declaredStep) }
+        bytes.withUnsafeBufferPointer {
+            parse(entry: entry, buffer: $0, withHost: withHost, declaredStep: declaredStep)
+        }
     }
 
     private static func parse(
-        entry: String, buffer: UnsafeBufferPointer<UInt8>, withHost: Bool, declaredStep: Int64?
+        entry: String,
+        buffer: UnsafeBufferPointer<UInt8>,
+        withHost: Bool,
+        declaredStep: Int64?
     ) -> Result {
         var result = Result(series: [], problems: [], rejected: false, rows: 0, badRows: 0, duplicateRows: 0)
         func reject(_ kind: String, line: Int?, _ message: String) -> Result {
@@ -71,7 +76,8 @@ public enum SeriesCSV {
             guard let index = names.firstIndex(of: name) else {
                 let expected = required.joined(separator: ",")
                 return reject(
-                    "bad_header", line: header.line,
+                    "bad_header",
+                    line: header.line,
                     "'\(entry)' line \(header.line): the header has no '\(name)' column (expected '\(expected)')."
                 )
             }
@@ -99,7 +105,10 @@ public enum SeriesCSV {
         var sortedPerHost = true
         var firstBad: [(line: Int, reason: String)] = []
         var lastHost = -1
-        var fieldStore = [UnsafeBufferPointer<UInt8>](repeating: UnsafeBufferPointer(start: nil, count: 0), count: columnCount)
+        var fieldStore = [UnsafeBufferPointer<UInt8>](
+            repeating: UnsafeBufferPointer(start: nil, count: 0),
+            count: columnCount
+        )
 
         while let (lineNumber, line) = lines.next() {
             if line.isEmpty { continue }
@@ -122,7 +131,9 @@ public enum SeriesCSV {
                 bad("field 'timestamp' is not Unix seconds or RFC 3339")
                 continue
             }
-            let valueField = count > valueColumn ? fieldStore[valueColumn].trimmedASCIISpaces() : UnsafeBufferPointer(start: nil, count: 0)
+            let valueField =
+                count > valueColumn
+                ? fieldStore[valueColumn].trimmedASCIISpaces() : UnsafeBufferPointer(start: nil, count: 0)
             let value: Double
             if NumberParsing.isMissingMarker(valueField) {
                 value = .nan
@@ -181,14 +192,17 @@ public enum SeriesCSV {
             let share = Double(result.badRows) / Double(max(result.rows, 1))
             if share > maxBadRowFraction {
                 return reject(
-                    "bad_rows_rejected", line: firstBad.first?.line,
+                    "bad_rows_rejected",
+                    line: firstBad.first?.line,
                     "'\(entry)': \(result.badRows) of \(result.rows) rows (\(percent(share))) do not parse, more than "
                         + "\(percent(maxBadRowFraction)); the file is rejected (\(detail))."
                 )
             }
             result.problems.append(
                 .warning(
-                    "bad_rows", entry: entry, line: firstBad.first?.line,
+                    "bad_rows",
+                    entry: entry,
+                    line: firstBad.first?.line,
                     "'\(entry)': \(result.badRows) of \(result.rows) rows skipped (\(detail))."
                 )
             )
@@ -202,7 +216,11 @@ public enum SeriesCSV {
         if let declared = declaredStep, declared > 0 {
             step = declared
         } else if sortedPerHost {
-            step = gaps.step(points: rowTime.count, span: zip(hostMin, hostMax).reduce(0) { $0 + $1.1 - $1.0 }, hosts: hosts.count)
+            step = gaps.step(
+                points: rowTime.count,
+                span: zip(hostMin, hostMax).reduce(0) { $0 + $1.1 - $1.0 },
+                hosts: hosts.count
+            )
         } else {
             var timesPerHost = [[Int64]](repeating: [], count: hosts.count)
             for (h, t) in zip(rowHost, rowTime) { timesPerHost[Int(h)].append(t) }
@@ -223,7 +241,8 @@ public enum SeriesCSV {
             let length = slot(hostMax[h]) - lo[h] + 1
             if length > Int64(hostCount[h]) * 50 + 10_000 {
                 return reject(
-                    "sparse_grid", line: nil,
+                    "sparse_grid",
+                    line: nil,
                     "'\(entry)': the timestamps span \(hostMax[h] - hostMin[h]) s at a step of \(step) s for only "
                         + "\(hostCount[h]) points; check that timestamps are in seconds. The file is rejected."
                 )
@@ -249,12 +268,15 @@ public enum SeriesCSV {
         for h in hosts.indices.sorted(by: { hosts[$0].lexicographicallyPrecedes(hosts[$1]) }) {
             let host = String(decoding: hosts[h], as: UTF8.self)
             let values = Array(grid[offsets[h]..<offsets[h + 1]])
-            result.series.append(HostSeries(host: host, series: RegularSeries(start: origin + lo[h] * step, step: step, values: values)))
+            result.series.append(
+                HostSeries(host: host, series: RegularSeries(start: origin + lo[h] * step, step: step, values: values))
+            )
         }
         if result.duplicateRows > 0 {
             result.problems.append(
                 .warning(
-                    "duplicate_rows", entry: entry,
+                    "duplicate_rows",
+                    entry: entry,
                     "'\(entry)': \(result.duplicateRows) duplicate (timestamp\(withHost ? ", host" : "")) row\(result.duplicateRows == 1 ? "" : "s"); the last of each was kept."
                 )
             )
@@ -262,7 +284,8 @@ public enum SeriesCSV {
         if snapped > 0 {
             result.problems.append(
                 .warning(
-                    "off_grid", entry: entry,
+                    "off_grid",
+                    entry: entry,
                     "'\(entry)': \(snapped) points were off the \(step) s grid and were moved to the nearest slot."
                 )
             )
@@ -322,7 +345,9 @@ struct GapStats {
     var mode: Int64? {
         var best: (gap: Int64, count: Int)?
         for candidate in small + overflow.map({ (gap: $0.key, count: $0.value) }) {
-            if let b = best, b.count > candidate.count || (b.count == candidate.count && b.gap < candidate.gap) { continue }
+            if let b = best, b.count > candidate.count || (b.count == candidate.count && b.gap < candidate.gap) {
+                continue
+            }
             best = candidate
         }
         return best?.gap

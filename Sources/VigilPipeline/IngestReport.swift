@@ -17,7 +17,13 @@ public struct ArchiveIngestResult: Sendable, Hashable, Codable {
     public var error: String?
     public var counts: ArchiveCounts
 
-    public init(path: String, sha256: String, status: Status, error: String? = nil, counts: ArchiveCounts = ArchiveCounts()) {
+    public init(
+        path: String,
+        sha256: String,
+        status: Status,
+        error: String? = nil,
+        counts: ArchiveCounts = ArchiveCounts()
+    ) {
         self.path = path
         self.sha256 = sha256
         self.status = status
@@ -82,7 +88,14 @@ public struct IngestReport: Sendable, Hashable, Codable {
         labels.skippedLines += c.labelLinesSkipped
         for p in archiveProblems {
             problems.append(
-                .init(archive: result.path, entry: p.entry, line: p.line, severity: p.severity, kind: p.kind, message: p.message)
+                .init(
+                    archive: result.path,
+                    entry: p.entry,
+                    line: p.line,
+                    severity: p.severity,
+                    kind: p.kind,
+                    message: p.message
+                )
             )
         }
     }

@@ -27,7 +27,9 @@ public struct Ingestor: Sendable {
     public var afterRecord: (@Sendable (Int) throws -> Void)?
 
     public init(
-        store: HistoryStore, limits: ArchiveLimits = ArchiveLimits(), logger: Logger = Logger(label: "vigil.ingest"),
+        store: HistoryStore,
+        limits: ArchiveLimits = ArchiveLimits(),
+        logger: Logger = Logger(label: "vigil.ingest", factory: { _ in SwiftLogNoOpLogHandler() }),
         afterRecord: (@Sendable (Int) throws -> Void)? = nil
     ) {
         self.store = store
@@ -46,7 +48,13 @@ public struct Ingestor: Sendable {
             let name = (path as NSString).lastPathComponent
             let (result, problems) = try ingest(path: path) { records, deploys in
                 progress?(
-                    IngestProgress(archiveIndex: i, archiveCount: paths.count, archiveName: name, records: records, deploys: deploys)
+                    IngestProgress(
+                        archiveIndex: i,
+                        archiveCount: paths.count,
+                        archiveName: name,
+                        records: records,
+                        deploys: deploys
+                    )
                 )
             }
             report.add(result, problems: problems)
@@ -56,7 +64,8 @@ public struct Ingestor: Sendable {
 
     /// Ingests one archive.
     public func ingest(
-        path: String, progress: ((_ records: Int, _ deploys: Int) -> Void)? = nil
+        path: String,
+        progress: ((_ records: Int, _ deploys: Int) -> Void)? = nil
     ) throws -> (ArchiveIngestResult, [Problem]) {
         let name = (path as NSString).lastPathComponent
         let sha256: String
@@ -66,14 +75,21 @@ public struct Ingestor: Sendable {
         } catch {
             let message = "Cannot read '\(path)': \(error.localizedDescription)"
             logger.error("\(message)")
-            return (ArchiveIngestResult(path: path, sha256: "", status: .rejected, error: message), [.error("unreadable", message)])
+            return (
+                ArchiveIngestResult(path: path, sha256: "", status: .rejected, error: message),
+                [.error("unreadable", message)]
+            )
         }
         if try store.archiveStatus(sha256: sha256) == "ingested" {
             logger.info("unchanged: \(name) was already ingested")
             return (ArchiveIngestResult(path: path, sha256: sha256, status: .unchanged), [])
         }
         let info = ArchiveInfo(
-            sha256: sha256, name: name, path: path, sizeBytes: size, ingestedAt: Int64(Date().timeIntervalSince1970)
+            sha256: sha256,
+            name: name,
+            path: path,
+            sizeBytes: size,
+            ingestedAt: Int64(Date().timeIntervalSince1970)
         )
         var problems: [Problem] = []
         var manifest: Manifest?
@@ -92,7 +108,10 @@ public struct Ingestor: Sendable {
     }
 
     private func load(
-        path: String, into session: IngestSession, problems: inout [Problem], manifest: inout Manifest?,
+        path: String,
+        into session: IngestSession,
+        problems: inout [Problem],
+        manifest: inout Manifest?,
         progress: ((Int, Int) -> Void)?
     ) throws -> ArchiveCounts {
         var counts = ArchiveCounts()
@@ -112,7 +131,8 @@ public struct Ingestor: Sendable {
                     counts.deploysKeptNewer += 1
                     problems.append(
                         .warning(
-                            "stale_deploy", entry: entry,
+                            "stale_deploy",
+                            entry: entry,
                             "Deploy '\(deploy.id)' is already stored from a later export; this older copy was ignored."
                         )
                     )
@@ -121,7 +141,8 @@ public struct Ingestor: Sendable {
                 if try !session.putSeries(deployId: deployId, metric: metric, series) {
                     problems.append(
                         .warning(
-                            "stale_series", entry: entry,
+                            "stale_series",
+                            entry: entry,
                             "Series of '\(deployId)/\(metric)' are already stored from a later export; ignored."
                         )
                     )
@@ -151,7 +172,8 @@ public struct Ingestor: Sendable {
         for orphan in try session.dropOrphanSeries() {
             problems.append(
                 .warning(
-                    "orphan_series", entry: "metrics/\(orphan.deployId)/",
+                    "orphan_series",
+                    entry: "metrics/\(orphan.deployId)/",
                     "Metrics for deploy '\(orphan.deployId)', which is neither in this archive nor in the store, "
                         + "were dropped (\(orphan.count) host series)."
                 )

@@ -18,14 +18,18 @@ public enum SampleData {
     ///
     /// The output is byte-for-byte the same for the same configuration.
     public static func write(
-        _ config: SynthConfig, to directory: String, container: ArchiveWriter.Container = .tarGzip
+        _ config: SynthConfig,
+        to directory: String,
+        container: ArchiveWriter.Container = .tarGzip
     ) throws -> Written {
         let corpus = Synthesizer.generate(config)
         var paths: [String] = []
         var bytes = 0
         for archive in corpus.archives {
             let manifest = archive.files.first { $0.path == "manifest.json" }
-            let mtime = manifest.flatMap { try? DeployHistoryReader.parseManifest($0.contents, archive: archive.name) }?.exportedAt ?? 0
+            let mtime =
+                manifest.flatMap { try? DeployHistoryReader.parseManifest($0.contents, archive: archive.name) }?
+                .exportedAt ?? 0
             let data = try ArchiveWriter.archive(archive.files, as: container, modificationTime: mtime)
             let path = "\(directory)/\(archive.name).\(container.fileExtension)"
             try AtomicFile.write(data, to: path)

@@ -1,6 +1,6 @@
+internal import Foundation
 internal import GRDB
 public import VigilCore
-internal import Foundation
 
 /// What the store records about one archive file.
 public struct ArchiveInfo: Sendable, Hashable {
@@ -52,7 +52,10 @@ extension HistoryStore {
     /// A previous rejected attempt of the same archive is replaced.
     public func ingest<T>(_ info: ArchiveInfo, _ body: (IngestSession) throws -> T) throws -> T {
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM archive WHERE sha256 = ? AND status = 'rejected'", arguments: [info.sha256])
+            try db.execute(
+                sql: "DELETE FROM archive WHERE sha256 = ? AND status = 'rejected'",
+                arguments: [info.sha256]
+            )
             try db.cachedStatement(
                 sql: """
                     INSERT INTO archive (sha256, name, path, size_bytes, status, ingested_at)
@@ -69,7 +72,10 @@ extension HistoryStore {
     /// Records an archive that was rejected whole, with its problems, in a transaction of its own.
     public func recordRejection(_ info: ArchiveInfo, error: String, manifest: Manifest?, problems: [Problem]) throws {
         try writer.write { db in
-            try db.execute(sql: "DELETE FROM archive WHERE sha256 = ? AND status = 'rejected'", arguments: [info.sha256])
+            try db.execute(
+                sql: "DELETE FROM archive WHERE sha256 = ? AND status = 'rejected'",
+                arguments: [info.sha256]
+            )
             try db.cachedStatement(
                 sql: """
                     INSERT INTO archive (sha256, name, path, size_bytes, status, error, ingested_at, exported_at, source)
@@ -89,7 +95,8 @@ extension HistoryStore {
 
 func insertProblem(_ db: Database, archiveId: Int64?, archiveName: String, _ p: Problem) throws {
     try db.cachedStatement(
-        sql: "INSERT INTO problem (archive_id, archive, entry, line, severity, kind, message) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        sql:
+            "INSERT INTO problem (archive_id, archive, entry, line, severity, kind, message) VALUES (?, ?, ?, ?, ?, ?, ?)"
     ).execute(arguments: [archiveId, archiveName, p.entry, p.line, p.severity.rawValue, p.kind, p.message])
 }
 
@@ -134,7 +141,8 @@ public final class IngestSession {
     /// Stores a deploy, replacing an earlier copy unless the stored copy comes from a later export.
     public func upsertDeploy(_ d: Deploy) throws -> DeployUpsert {
         let existing = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT exported_at FROM deploy WHERE id = ?"), arguments: [d.id]
+            db.cachedStatement(sql: "SELECT exported_at FROM deploy WHERE id = ?"),
+            arguments: [d.id]
         )
         if let existing, existing > exportedAt { return .keptNewer }
         if existing != nil { try db.cachedStatement(sql: "DELETE FROM deploy WHERE id = ?").execute(arguments: [d.id]) }
@@ -146,8 +154,10 @@ public final class IngestSession {
                 """
         ).execute(
             arguments: [
-                d.id, d.app, d.env, d.strategy?.rawValue, d.startedAt, d.finishedAt, d.effectiveEnd, d.outcome?.rawValue,
-                d.change?.commit, d.change?.summary, d.guardRun != nil, d.guardRun?.bundleVersion, archiveId, exportedAt,
+                d.id, d.app, d.env, d.strategy?.rawValue, d.startedAt, d.finishedAt, d.effectiveEnd,
+                d.outcome?.rawValue,
+                d.change?.commit, d.change?.summary, d.guardRun != nil, d.guardRun?.bundleVersion, archiveId,
+                exportedAt,
             ]
         )
         var seenBatches = Set<Int>()
@@ -162,7 +172,8 @@ public final class IngestSession {
         for b in d.batches {
             for h in b.hosts {
                 try db.cachedStatement(
-                    sql: "INSERT OR IGNORE INTO deploy_host (deploy_id, host, role, batch_idx, position) VALUES (?, ?, 'released', ?, ?)"
+                    sql:
+                        "INSERT OR IGNORE INTO deploy_host (deploy_id, host, role, batch_idx, position) VALUES (?, ?, 'released', ?, ?)"
                 ).execute(
                     arguments: [d.id, h, b.index, position]
                 )
@@ -171,7 +182,8 @@ public final class IngestSession {
         }
         for h in d.baselineHosts {
             try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO deploy_host (deploy_id, host, role, batch_idx, position) VALUES (?, ?, 'baseline', NULL, ?)"
+                sql:
+                    "INSERT OR IGNORE INTO deploy_host (deploy_id, host, role, batch_idx, position) VALUES (?, ?, 'baseline', NULL, ?)"
             ).execute(
                 arguments: [d.id, h, position]
             )
@@ -210,7 +222,9 @@ public final class IngestSession {
             arguments: [deployId, metric]
         )
         if let newest, newest > exportedAt { return false }
-        try db.cachedStatement(sql: "DELETE FROM series WHERE deploy_id = ? AND metric = ?").execute(arguments: [deployId, metric])
+        try db.cachedStatement(sql: "DELETE FROM series WHERE deploy_id = ? AND metric = ?").execute(arguments: [
+            deployId, metric,
+        ])
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO series (deploy_id, metric, host, start, step, count, missing, data, archive_id, exported_at)
@@ -238,7 +252,8 @@ public final class IngestSession {
         var merged = incoming
         var mergedExport = exportedAt
         if let row = try Row.fetchOne(
-            db, sql: "SELECT start, step, count, data, exported_at FROM history WHERE app = ? AND metric = ?",
+            db,
+            sql: "SELECT start, step, count, data, exported_at FROM history WHERE app = ? AND metric = ?",
             arguments: [app, metric]
         ) {
             let storedExport: Int64 = row["exported_at"]
@@ -259,8 +274,10 @@ public final class IngestSession {
             } else {
                 base = incomingIsNewer ? incoming : stored
                 aligned = base
-                warning = "history \(app)/\(metric): step \(incoming.step) s cannot share a grid with the stored "
-                    + "\(stored.step) s; " + (incomingIsNewer ? "the stored history was replaced" : "the stored (later) history was kept")
+                warning =
+                    "history \(app)/\(metric): step \(incoming.step) s cannot share a grid with the stored "
+                    + "\(stored.step) s; "
+                    + (incomingIsNewer ? "the stored history was replaced" : "the stored (later) history was kept")
             }
             let offset = ((aligned.start - base.start) % fine + fine) % fine
             if offset != 0 {
@@ -292,7 +309,8 @@ public final class IngestSession {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
-            label.deployId, label.alertId, label.verdict.rawValue, label.labeledBy, label.labeledAt, label.note, archiveId,
+            label.deployId, label.alertId, label.verdict.rawValue, label.labeledBy, label.labeledAt, label.note,
+            archiveId,
             exportedAt, entry, line,
         ])
     }
@@ -344,7 +362,8 @@ public final class IngestSession {
         let mine =
             try Int.fetchOne(
                 db,
-                sql: "SELECT (SELECT COUNT(*) FROM feedback WHERE archive_id = ?) + (SELECT COUNT(*) FROM incident WHERE archive_id = ?)",
+                sql:
+                    "SELECT (SELECT COUNT(*) FROM feedback WHERE archive_id = ?) + (SELECT COUNT(*) FROM incident WHERE archive_id = ?)",
                 arguments: [archiveId, archiveId]
             ) ?? 0
         let minePending =
@@ -403,7 +422,9 @@ extension IngestSession {
     /// The host series and points this archive left in the store.
     public func seriesTotals() throws -> (series: Int, points: Int) {
         let row = try Row.fetchOne(
-            db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(count), 0) AS p FROM series WHERE archive_id = ?", arguments: [archiveId]
+            db,
+            sql: "SELECT COUNT(*) AS n, COALESCE(SUM(count), 0) AS p FROM series WHERE archive_id = ?",
+            arguments: [archiveId]
         )
         return (row?["n"] ?? 0, row?["p"] ?? 0)
     }

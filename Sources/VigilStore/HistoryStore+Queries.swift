@@ -1,6 +1,6 @@
+internal import Foundation
 internal import GRDB
 public import VigilCore
-internal import Foundation
 
 /// What `vigil status` reports.
 public struct StoreStatus: Sendable, Hashable, Codable {
@@ -68,7 +68,10 @@ extension HistoryStore {
                     FROM archive
                     """
             )
-            let series = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(count), 0) AS points FROM series")
+            let series = try Row.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) AS n, COALESCE(SUM(count), 0) AS points FROM series"
+            )
             let historySeries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM history") ?? 0
             let alerts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alert") ?? 0
             let withVerdict =
@@ -90,15 +93,23 @@ extension HistoryStore {
             let hi: Int64? = range?["hi"]
             let last: Int64? = archives?["last"]
             return StoreStatus(
-                deploys: deploys, apps: apps, firstDeployAt: lo.map(RFC3339.format), lastDeployAt: hi.map(RFC3339.format),
+                deploys: deploys,
+                apps: apps,
+                firstDeployAt: lo.map(RFC3339.format),
+                lastDeployAt: hi.map(RFC3339.format),
                 archives: .init(
-                    ingested: archives?["ok"] ?? 0, rejected: archives?["bad"] ?? 0, lastExportedAt: last.map(RFC3339.format)
+                    ingested: archives?["ok"] ?? 0,
+                    rejected: archives?["bad"] ?? 0,
+                    lastExportedAt: last.map(RFC3339.format)
                 ),
-                series: series?["n"] ?? 0, points: series?["points"] ?? 0, historySeries: historySeries,
+                series: series?["n"] ?? 0,
+                points: series?["points"] ?? 0,
+                historySeries: historySeries,
                 labels: .init(
                     bad: truths.values.filter { $0.label == .bad }.count,
                     good: truths.values.filter { $0.label == .good }.count,
-                    unlabeled: truths.values.filter { $0.label == .unlabeled }.count, alerts: alerts,
+                    unlabeled: truths.values.filter { $0.label == .unlabeled }.count,
+                    alerts: alerts,
                     alertsWithVerdict: withVerdict,
                     feedbackVersions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM feedback") ?? 0,
                     incidents: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM effective_incident") ?? 0,
@@ -123,7 +134,9 @@ extension HistoryStore {
     private func deploys(where condition: String, _ arguments: StatementArguments) throws -> [Deploy] {
         try writer.read { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM deploy d WHERE \(condition) ORDER BY started_at, id", arguments: arguments
+                db,
+                sql: "SELECT * FROM deploy d WHERE \(condition) ORDER BY started_at, id",
+                arguments: arguments
             )
             var byId: [String: Int] = [:]
             var deploys: [Deploy] = rows.enumerated().map { i, r in
@@ -132,47 +145,76 @@ extension HistoryStore {
                 let commit: String? = r["change_commit"]
                 let summary: String? = r["change_summary"]
                 return Deploy(
-                    id: r["id"], app: r["app"], env: r["env"], strategy: (r["strategy"] as String?).flatMap(Strategy.init),
-                    startedAt: r["started_at"], finishedAt: r["finished_at"],
+                    id: r["id"],
+                    app: r["app"],
+                    env: r["env"],
+                    strategy: (r["strategy"] as String?).flatMap(Strategy.init),
+                    startedAt: r["started_at"],
+                    finishedAt: r["finished_at"],
                     outcome: (r["outcome"] as String?).flatMap(Outcome.init),
-                    change: commit == nil && summary == nil ? nil : Change(commit: commit, summary: summary), batches: [],
-                    baselineHosts: [], metrics: [],
+                    change: commit == nil && summary == nil ? nil : Change(commit: commit, summary: summary),
+                    batches: [],
+                    baselineHosts: [],
+                    metrics: [],
                     guardRun: guardRan ? GuardRun(bundleVersion: r["guard_bundle_version"], alerts: []) : nil
                 )
             }
             guard !deploys.isEmpty else { return [] }
             let filter = "deploy_id IN (SELECT id FROM deploy d WHERE \(condition))"
-            for r in try Row.fetchAll(db, sql: "SELECT * FROM batch WHERE \(filter) ORDER BY deploy_id, idx", arguments: arguments) {
+            for r in try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM batch WHERE \(filter) ORDER BY deploy_id, idx",
+                arguments: arguments
+            ) {
                 guard let i = byId[r["deploy_id"]] else { continue }
-                deploys[i].batches.append(Batch(index: r["idx"], startedAt: r["started_at"], finishedAt: r["finished_at"], hosts: []))
+                deploys[i].batches.append(
+                    Batch(index: r["idx"], startedAt: r["started_at"], finishedAt: r["finished_at"], hosts: [])
+                )
             }
             for r in try Row.fetchAll(
-                db, sql: "SELECT * FROM deploy_host WHERE \(filter) ORDER BY deploy_id, position", arguments: arguments
+                db,
+                sql: "SELECT * FROM deploy_host WHERE \(filter) ORDER BY deploy_id, position",
+                arguments: arguments
             ) {
                 guard let i = byId[r["deploy_id"]] else { continue }
                 let role: String = r["role"]
                 if role == "baseline" {
                     deploys[i].baselineHosts.append(r["host"])
-                } else if let idx: Int = r["batch_idx"], let b = deploys[i].batches.firstIndex(where: { $0.index == idx }) {
+                } else if let idx: Int = r["batch_idx"],
+                    let b = deploys[i].batches.firstIndex(where: { $0.index == idx })
+                {
                     deploys[i].batches[b].hosts.append(r["host"])
                 }
             }
             for r in try Row.fetchAll(
-                db, sql: "SELECT * FROM deploy_metric WHERE \(filter) ORDER BY deploy_id, position", arguments: arguments
+                db,
+                sql: "SELECT * FROM deploy_metric WHERE \(filter) ORDER BY deploy_id, position",
+                arguments: arguments
             ) {
                 guard let i = byId[r["deploy_id"]] else { continue }
                 deploys[i].metrics.append(
                     MetricSpec(
-                        name: r["name"], kind: (r["kind"] as String?).flatMap(MetricKind.init), unit: r["unit"],
-                        direction: Direction(rawValue: r["direction"]) ?? .both, stepSeconds: r["step_s"]
+                        name: r["name"],
+                        kind: (r["kind"] as String?).flatMap(MetricKind.init),
+                        unit: r["unit"],
+                        direction: Direction(rawValue: r["direction"]) ?? .both,
+                        stepSeconds: r["step_s"]
                     )
                 )
             }
-            for r in try Row.fetchAll(db, sql: "SELECT * FROM alert WHERE \(filter) ORDER BY deploy_id, position", arguments: arguments) {
+            for r in try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM alert WHERE \(filter) ORDER BY deploy_id, position",
+                arguments: arguments
+            ) {
                 guard let i = byId[r["deploy_id"]] else { continue }
                 deploys[i].guardRun?.alerts.append(
                     GuardAlert(
-                        id: r["id"], at: r["at"], batch: r["batch_idx"], detector: r["detector"], metric: r["metric"],
+                        id: r["id"],
+                        at: r["at"],
+                        batch: r["batch_idx"],
+                        detector: r["detector"],
+                        metric: r["metric"],
                         action: r["action"]
                     )
                 )
@@ -185,13 +227,18 @@ extension HistoryStore {
     public func series(deployId: String, metric: String) throws -> [HostSeries] {
         try writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM series WHERE deploy_id = ? AND metric = ? ORDER BY host", arguments: [deployId, metric]
+                db,
+                sql: "SELECT * FROM series WHERE deploy_id = ? AND metric = ? ORDER BY host",
+                arguments: [deployId, metric]
             ).map { r in
                 let count: Int = r["count"]
                 guard let values = SeriesBlob.decode(r["data"], count: count) else {
                     throw StoreError(code: .corruptBlob, message: "The stored series \(deployId)/\(metric) is corrupt.")
                 }
-                return HostSeries(host: r["host"], series: RegularSeries(start: r["start"], step: r["step"], values: values))
+                return HostSeries(
+                    host: r["host"],
+                    series: RegularSeries(start: r["start"], step: r["step"], values: values)
+                )
             }
         }
     }
@@ -201,11 +248,16 @@ extension HistoryStore {
         try writer.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT metric, host, start, step, count, missing FROM series WHERE deploy_id = ? ORDER BY metric, host",
+                sql:
+                    "SELECT metric, host, start, step, count, missing FROM series WHERE deploy_id = ? ORDER BY metric, host",
                 arguments: [deployId]
             ).map {
                 SeriesSummary(
-                    metric: $0["metric"], host: $0["host"], start: $0["start"], step: $0["step"], count: $0["count"],
+                    metric: $0["metric"],
+                    host: $0["host"],
+                    start: $0["start"],
+                    step: $0["step"],
+                    count: $0["count"],
                     missing: $0["missing"]
                 )
             }
@@ -217,7 +269,9 @@ extension HistoryStore {
         try writer.read { db in
             guard
                 let r = try Row.fetchOne(
-                    db, sql: "SELECT * FROM history WHERE app = ? AND metric = ?", arguments: [app, metric]
+                    db,
+                    sql: "SELECT * FROM history WHERE app = ? AND metric = ?",
+                    arguments: [app, metric]
                 )
             else { return nil }
             let count: Int = r["count"]
@@ -232,10 +286,16 @@ extension HistoryStore {
     public func feedbackVersions(deployId: String) throws -> [(label: FeedbackLabel, effective: Bool)] {
         try writer.read { db in
             let effective = Set(
-                try Int64.fetchAll(db, sql: "SELECT row_id FROM effective_feedback WHERE deploy_id = ?", arguments: [deployId])
+                try Int64.fetchAll(
+                    db,
+                    sql: "SELECT row_id FROM effective_feedback WHERE deploy_id = ?",
+                    arguments: [deployId]
+                )
             )
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM feedback WHERE deploy_id = ? ORDER BY alert_id, labeled_at, row_id", arguments: [deployId]
+                db,
+                sql: "SELECT * FROM feedback WHERE deploy_id = ? ORDER BY alert_id, labeled_at, row_id",
+                arguments: [deployId]
             ).map { (feedback(from: $0), effective.contains($0["row_id"])) }
         }
     }
@@ -252,10 +312,13 @@ extension HistoryStore {
         guard let deploy = try deploy(id: deployId) else { return nil }
         let (verdicts, incidents) = try writer.read { db in
             let verdicts = try Row.fetchAll(
-                db, sql: "SELECT alert_id, verdict FROM effective_feedback WHERE deploy_id = ?", arguments: [deployId]
+                db,
+                sql: "SELECT alert_id, verdict FROM effective_feedback WHERE deploy_id = ?",
+                arguments: [deployId]
             )
             let incidents = try Row.fetchAll(
-                db, sql: "SELECT * FROM effective_incident WHERE deploy_id = ? OR (deploy_id IS NULL AND app = ?)",
+                db,
+                sql: "SELECT * FROM effective_incident WHERE deploy_id = ? OR (deploy_id IS NULL AND app = ?)",
                 arguments: [deployId, deploy.app]
             ).map(incident(from:))
             return (verdicts, incidents)
@@ -284,7 +347,9 @@ extension HistoryStore {
         var result: [String: DeployTruth] = [:]
         for d in deploys {
             result[d.id] = GroundTruth.evaluate(
-                deploy: d, verdicts: verdicts[d.id] ?? [:], incidents: (byDeploy[d.id] ?? []) + (byApp[d.app] ?? [])
+                deploy: d,
+                verdicts: verdicts[d.id] ?? [:],
+                incidents: (byDeploy[d.id] ?? []) + (byApp[d.app] ?? [])
             )
         }
         return result
@@ -294,13 +359,18 @@ extension HistoryStore {
     public func problems(limit: Int = 100) throws -> [StoredProblem] {
         try writer.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM problem ORDER BY archive_id DESC, row_id LIMIT ?", arguments: [limit]
+                db,
+                sql: "SELECT * FROM problem ORDER BY archive_id DESC, row_id LIMIT ?",
+                arguments: [limit]
             ).map { r in
                 StoredProblem(
                     archive: r["archive"],
                     problem: Problem(
-                        kind: r["kind"], severity: Problem.Severity(rawValue: r["severity"]) ?? .warning, entry: r["entry"],
-                        line: r["line"], message: r["message"]
+                        kind: r["kind"],
+                        severity: Problem.Severity(rawValue: r["severity"]) ?? .warning,
+                        entry: r["entry"],
+                        line: r["line"],
+                        message: r["message"]
                     )
                 )
             }
@@ -310,15 +380,25 @@ extension HistoryStore {
 
 private func feedback(from r: Row) -> FeedbackLabel {
     FeedbackLabel(
-        deployId: r["deploy_id"], alertId: r["alert_id"], verdict: Verdict(rawValue: r["verdict"]) ?? .falsePositive,
-        labeledBy: r["labeled_by"], labeledAt: r["labeled_at"], note: r["note"]
+        deployId: r["deploy_id"],
+        alertId: r["alert_id"],
+        verdict: Verdict(rawValue: r["verdict"]) ?? .falsePositive,
+        labeledBy: r["labeled_by"],
+        labeledAt: r["labeled_at"],
+        note: r["note"]
     )
 }
 
 private func incident(from r: Row) -> Incident {
     Incident(
-        id: r["id"], app: r["app"], deployId: r["deploy_id"], cause: IncidentCause(rawValue: r["cause"]) ?? .other,
-        severity: r["severity"], start: r["start"], end: r["end"], metrics: decodeList(r["metrics"]),
+        id: r["id"],
+        app: r["app"],
+        deployId: r["deploy_id"],
+        cause: IncidentCause(rawValue: r["cause"]) ?? .other,
+        severity: r["severity"],
+        start: r["start"],
+        end: r["end"],
+        metrics: decodeList(r["metrics"]),
         hosts: decodeList(r["hosts"])
     )
 }
@@ -331,7 +411,9 @@ extension HistoryStore {
     public func dump() throws -> String {
         try writer.read { db in
             let tables = try String.fetchAll(
-                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name"
+                db,
+                sql:
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%' ORDER BY name"
             )
             var out = ""
             for table in tables {

@@ -62,7 +62,11 @@ public final class HistoryStore: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(code: .cannotOpen, message: "Cannot migrate the store '\(path ?? ":memory:")'.", cause: error)
+            throw StoreError(
+                code: .cannotOpen,
+                message: "Cannot migrate the store '\(path ?? ":memory:")'.",
+                cause: error
+            )
         }
     }
 

@@ -19,7 +19,9 @@ enum SeriesBlob {
     static func decode(_ data: Data, count: Int) -> [Double]? {
         guard data.count == count * 8 else { return nil }
         return data.withUnsafeBytes { raw in
-            (0..<count).map { i in Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))) }
+            (0..<count).map { i in
+                Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+            }
         }
     }
 }

@@ -49,8 +49,14 @@ struct DatasetsCommand: ParsableCommand {
 
         func run() throws {
             let config = SynthConfig(seed: seed, apps: apps, days: days, scale: scale)
-            let written = try SampleData.write(config, to: out, container: ArchiveWriter.Container(rawValue: container)!)
-            print("wrote \(written.archives.count) archives (\(written.bytes) bytes, \(written.deploys) deploys) to \(out)")
+            let written = try SampleData.write(
+                config,
+                to: out,
+                container: ArchiveWriter.Container(rawValue: container)!
+            )
+            print(
+                "wrote \(written.archives.count) archives (\(written.bytes) bytes, \(written.deploys) deploys) to \(out)"
+            )
             print("truth: \(written.truthPath)")
         }
     }

@@ -48,11 +48,19 @@ struct DeploysCommand: ParsableCommand {
             let truths = try store.groundTruths()
             var lines: [Line] = []
             for d in try store.allDeploys().reversed() {
-                guard app == nil || d.app == app, let truth = truths[d.id], label == nil || truth.label.rawValue == label else { continue }
+                guard app == nil || d.app == app, let truth = truths[d.id],
+                    label == nil || truth.label.rawValue == label
+                else { continue }
                 lines.append(
                     Line(
-                        id: d.id, app: d.app, startedAt: RFC3339.format(d.startedAt), strategy: d.strategy?.rawValue,
-                        outcome: d.outcome?.rawValue, alerts: d.alerts.count, label: truth.label, reason: truth.reason
+                        id: d.id,
+                        app: d.app,
+                        startedAt: RFC3339.format(d.startedAt),
+                        strategy: d.strategy?.rawValue,
+                        outcome: d.outcome?.rawValue,
+                        alerts: d.alerts.count,
+                        label: truth.label,
+                        reason: truth.reason
                     )
                 )
                 if limit > 0 && lines.count == limit { break }
@@ -62,8 +70,10 @@ struct DeploysCommand: ParsableCommand {
                 return
             }
             for l in lines {
-                print("\(l.id)  \(l.app)  \(l.startedAt)  \(l.strategy ?? "?")/\(l.outcome ?? "?")  alerts \(l.alerts)  "
-                    + "\(l.label.rawValue): \(l.reason)")
+                print(
+                    "\(l.id)  \(l.app)  \(l.startedAt)  \(l.strategy ?? "?")/\(l.outcome ?? "?")  alerts \(l.alerts)  "
+                        + "\(l.label.rawValue): \(l.reason)"
+                )
             }
             if lines.isEmpty { print("no deploys match") }
         }
@@ -102,43 +112,66 @@ struct DeploysCommand: ParsableCommand {
             let series = try store.seriesSummaries(deployId: id)
             if json {
                 try Output.printJSON(
-                    Shown(deploy: deploy, truth: truth, labels: labels.map { LabelVersion(label: $0.label, effective: $0.effective) }, series: series)
+                    Shown(
+                        deploy: deploy,
+                        truth: truth,
+                        labels: labels.map { LabelVersion(label: $0.label, effective: $0.effective) },
+                        series: series
+                    )
                 )
                 return
             }
             print("deploy \(deploy.id) of \(deploy.app)\(deploy.env.map { " (\($0))" } ?? "")")
-            print("  \(deploy.strategy?.rawValue ?? "unknown strategy"), \(RFC3339.format(deploy.startedAt)) to "
-                + "\(deploy.finishedAt.map(RFC3339.format) ?? "?"), outcome \(deploy.outcome?.rawValue ?? "?")")
+            print(
+                "  \(deploy.strategy?.rawValue ?? "unknown strategy"), \(RFC3339.format(deploy.startedAt)) to "
+                    + "\(deploy.finishedAt.map(RFC3339.format) ?? "?"), outcome \(deploy.outcome?.rawValue ?? "?")"
+            )
             if let change = deploy.change { print("  change: \(change.commit ?? "?") \(change.summary ?? "")") }
             for b in deploy.batches {
-                print("  batch \(b.index): \(b.startedAt.map(RFC3339.format) ?? "?") hosts \(b.hosts.joined(separator: ", "))")
+                print(
+                    "  batch \(b.index): \(b.startedAt.map(RFC3339.format) ?? "?") hosts \(b.hosts.joined(separator: ", "))"
+                )
             }
-            print("  baseline hosts: \(deploy.baselineHosts.isEmpty ? "none" : deploy.baselineHosts.joined(separator: ", "))")
+            print(
+                "  baseline hosts: \(deploy.baselineHosts.isEmpty ? "none" : deploy.baselineHosts.joined(separator: ", "))"
+            )
             for m in deploy.metrics {
-                print("  metric \(m.name): \(m.kind?.rawValue ?? "?"), \(m.unit ?? "?"), direction \(m.direction.rawValue), "
-                    + "step \(m.stepSeconds.map { "\($0) s" } ?? "?")")
+                print(
+                    "  metric \(m.name): \(m.kind?.rawValue ?? "?"), \(m.unit ?? "?"), direction \(m.direction.rawValue), "
+                        + "step \(m.stepSeconds.map { "\($0) s" } ?? "?")"
+                )
             }
             if let guardRun = deploy.guardRun {
                 print("  guard (bundle \(guardRun.bundleVersion ?? "?")): \(guardRun.alerts.count) alerts")
                 for a in guardRun.alerts {
-                    print("    \(a.id) at \(RFC3339.format(a.at)) batch \(a.batch.map(String.init) ?? "?") "
-                        + "\(a.detector ?? "?") on \(a.metric ?? "?"): \(a.action ?? "?")")
+                    print(
+                        "    \(a.id) at \(RFC3339.format(a.at)) batch \(a.batch.map(String.init) ?? "?") "
+                            + "\(a.detector ?? "?") on \(a.metric ?? "?"): \(a.action ?? "?")"
+                    )
                 }
             } else {
                 print("  guard: did not run")
             }
             for (label, effective) in labels {
-                print("    label on \(label.alertId): \(label.verdict.rawValue) by \(label.labeledBy ?? "?") at "
-                    + "\(RFC3339.format(label.labeledAt))\(effective ? " (effective)" : " (superseded)")")
+                print(
+                    "    label on \(label.alertId): \(label.verdict.rawValue) by \(label.labeledBy ?? "?") at "
+                        + "\(RFC3339.format(label.labeledAt))\(effective ? " (effective)" : " (superseded)")"
+                )
             }
-            print("  ground truth: \(truth.label.rawValue) (\(truth.reason))"
-                + (truth.faultOnset.map { ", fault onset \(RFC3339.format($0))" } ?? ""))
+            print(
+                "  ground truth: \(truth.label.rawValue) (\(truth.reason))"
+                    + (truth.faultOnset.map { ", fault onset \(RFC3339.format($0))" } ?? "")
+            )
             for w in truth.windows {
-                print("    window \(w.incidentId) [\(w.cause.rawValue)] \(RFC3339.format(w.start))–\(RFC3339.format(w.end)) "
-                    + "metrics \(w.metrics.joined(separator: ",")) hosts \(w.hosts.joined(separator: ","))")
+                print(
+                    "    window \(w.incidentId) [\(w.cause.rawValue)] \(RFC3339.format(w.start))–\(RFC3339.format(w.end)) "
+                        + "metrics \(w.metrics.joined(separator: ",")) hosts \(w.hosts.joined(separator: ","))"
+                )
             }
-            print("  series: \(series.count) host series, \(series.reduce(0) { $0 + $1.count }) points, "
-                + "\(series.reduce(0) { $0 + $1.missing }) missing")
+            print(
+                "  series: \(series.count) host series, \(series.reduce(0) { $0 + $1.count }) points, "
+                    + "\(series.reduce(0) { $0 + $1.missing }) missing"
+            )
         }
     }
 }

@@ -44,7 +44,9 @@ struct IngestCommand: ParsableCommand {
         var logger = Logger(label: "vigil.ingest")
         logger.logLevel = .critical
         let ingestor = Ingestor(
-            store: store, limits: ArchiveLimits(maxTotalBytes: maxTotalBytes, maxCompressionRatio: maxRatio), logger: logger
+            store: store,
+            limits: ArchiveLimits(maxTotalBytes: maxTotalBytes, maxCompressionRatio: maxRatio),
+            logger: logger
         )
         let started = Date()
         let report = try ingestor.ingest(paths: paths) { p in
@@ -64,7 +66,9 @@ struct IngestCommand: ParsableCommand {
 
     private func printHuman(_ report: IngestReport) {
         for a in report.archives {
-            print("\(a.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(a.path)\(a.error.map { ": \($0)" } ?? "")")
+            print(
+                "\(a.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(a.path)\(a.error.map { ": \($0)" } ?? "")"
+            )
         }
         let d = report.deploys
         print(

@@ -24,15 +24,19 @@ struct StatusCommand: ParsableCommand {
             return
         }
         print("store: \(storeOptions.resolvedPath)")
-        print("archives: \(status.archives.ingested) ingested, \(status.archives.rejected) rejected"
-            + (status.archives.lastExportedAt.map { "; latest export \($0)" } ?? ""))
+        print(
+            "archives: \(status.archives.ingested) ingested, \(status.archives.rejected) rejected"
+                + (status.archives.lastExportedAt.map { "; latest export \($0)" } ?? "")
+        )
         print("deploys: \(status.deploys) across \(status.apps.count) apps (\(status.apps.joined(separator: ", ")))")
         if let first = status.firstDeployAt, let last = status.lastDeployAt { print("period: \(first) to \(last)") }
         print("series: \(status.series) host series, \(status.points) points; \(status.historySeries) app histories")
         let l = status.labels
         print("ground truth: \(l.bad) bad, \(l.good) good, \(l.unlabeled) unlabeled")
-        print("labels: \(l.alertsWithVerdict) of \(l.alerts) alerts have a verdict (\(l.feedbackVersions) label versions); "
-            + "\(l.incidents) incidents; pending: \(l.pendingFeedback) feedback, \(l.pendingIncidents) incidents")
+        print(
+            "labels: \(l.alertsWithVerdict) of \(l.alerts) alerts have a verdict (\(l.feedbackVersions) label versions); "
+                + "\(l.incidents) incidents; pending: \(l.pendingFeedback) feedback, \(l.pendingIncidents) incidents"
+        )
         if status.problems.isEmpty {
             print("problems: none")
         } else {
@@ -41,8 +45,12 @@ struct StatusCommand: ParsableCommand {
         }
         if problems > 0 {
             for p in try store.problems(limit: problems) {
-                let at = [p.problem.entry, p.problem.line.map { "line \($0)" }].compactMap { $0 }.joined(separator: ", ")
-                print("  [\(p.archive)\(at.isEmpty ? "" : ": \(at)")] \(p.problem.severity.rawValue): \(p.problem.message)")
+                let at = [p.problem.entry, p.problem.line.map { "line \($0)" }].compactMap { $0 }.joined(
+                    separator: ", "
+                )
+                print(
+                    "  [\(p.archive)\(at.isEmpty ? "" : ": \(at)")] \(p.problem.severity.rawValue): \(p.problem.message)"
+                )
             }
         }
     }

@@ -7,7 +7,8 @@ struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The SQLite store (created when missing).", discussion: "Defaults to $VIGIL_STORE, else .vigil/store.sqlite.",
+            "The SQLite store (created when missing).",
+            discussion: "Defaults to $VIGIL_STORE, else .vigil/store.sqlite.",
             valueName: "path"
         )
     )
@@ -20,13 +21,17 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> HistoryStore {
         let path = resolvedPath
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         return try HistoryStore(path: path)
     }
 
     func openExisting() throws -> HistoryStore {
         guard FileManager.default.fileExists(atPath: resolvedPath) else {
-            throw ValidationError("No store at '\(resolvedPath)'. Ingest archives first: vigil ingest ARCHIVE... --store \(resolvedPath)")
+            throw ValidationError(
+                "No store at '\(resolvedPath)'. Ingest archives first: vigil ingest ARCHIVE... --store \(resolvedPath)"
+            )
         }
         return try HistoryStore(path: resolvedPath)
     }

@@ -5,7 +5,8 @@ internal import Foundation
 struct Vigil: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vigil",
-        abstract: "The offline half of an unattended-release guard: ingest deploy histories, retrain detectors, publish bundles.",
+        abstract:
+            "The offline half of an unattended-release guard: ingest deploy histories, retrain detectors, publish bundles.",
         discussion: """
             Typical nightly use:
               vigil ingest exports/*.tar.gz --store .vigil/store.sqlite

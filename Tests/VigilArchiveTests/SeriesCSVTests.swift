@@ -13,7 +13,9 @@ struct SeriesCSVTests {
         let t = Self.t0
         let r = SeriesCSV.parse(
             entry: "m.csv",
-            bytes: Self.csv(["timestamp,host,value", "\(t + 120),a,3", "\(t),b,10", "\(t),a,1", "\(t + 60),a,2", "\(t + 60),b,"]),
+            bytes: Self.csv([
+                "timestamp,host,value", "\(t + 120),a,3", "\(t),b,10", "\(t),a,1", "\(t + 60),a,2", "\(t + 60),b,",
+            ]),
             withHost: true
         )
         #expect(!r.rejected)
@@ -34,7 +36,10 @@ struct SeriesCSVTests {
         )
         #expect(r.problems.isEmpty)
         #expect(r.series.count == 1)
-        #expect(r.series[0].series == RegularSeries(start: Self.t0, step: 60, values: [1.5, .nan, .nan, .nan, .nan, -0.002]))
+        #expect(
+            r.series[0].series
+                == RegularSeries(start: Self.t0, step: 60, values: [1.5, .nan, .nan, .nan, .nan, -0.002])
+        )
     }
 
     @Test func duplicatesKeepTheLastRowAndAreCounted() {
@@ -86,7 +91,9 @@ struct SeriesCSVTests {
     @Test func declaredStepWinsAndOffGridPointsSnap() {
         let t = Self.t0
         let r = SeriesCSV.parse(
-            entry: "m.csv", bytes: Self.csv(["timestamp,value", "\(t),1", "\(t + 31),2", "\(t + 59),3"]), withHost: false,
+            entry: "m.csv",
+            bytes: Self.csv(["timestamp,value", "\(t),1", "\(t + 31),2", "\(t + 59),3"]),
+            withHost: false,
             declaredStep: 30
         )
         #expect(r.series[0].series.step == 30)
@@ -106,7 +113,8 @@ struct SeriesCSVTests {
 
     @Test func millisecondTimestampsMixedWithSecondsAreRejectedNotExpanded() {
         let r = SeriesCSV.parse(
-            entry: "m.csv", bytes: Self.csv(["timestamp,value", "\(Self.t0),1", "\(Self.t0 + 60),2", "\(Self.t0 * 1000),3"]),
+            entry: "m.csv",
+            bytes: Self.csv(["timestamp,value", "\(Self.t0),1", "\(Self.t0 + 60),2", "\(Self.t0 * 1000),3"]),
             withHost: false
         )
         #expect(r.rejected)
@@ -119,8 +127,10 @@ struct NumberParsingTests {
         Array(s.utf8).withUnsafeBufferPointer { NumberParsing.parseDouble($0) }
     }
 
-    @Test(arguments: ["0", "-0", "1", "182.5", "-2e-3", "1E10", "+3.25", "0.1", "123456789012345678901234", "1e308", "4.9e-324",
-                      "0.30000000000000004", "9007199254740993", "1.7976931348623157e308"])
+    @Test(arguments: [
+        "0", "-0", "1", "182.5", "-2e-3", "1E10", "+3.25", "0.1", "123456789012345678901234", "1e308", "4.9e-324",
+        "0.30000000000000004", "9007199254740993", "1.7976931348623157e308",
+    ])
     func agreesWithStrtod(text: String) {
         #expect(Self.parse(text) == strtod(text, nil))
     }

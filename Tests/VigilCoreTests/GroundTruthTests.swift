@@ -6,20 +6,40 @@ struct GroundTruthTests {
 
     static func deploy(id: String = "d1", alerts: [GuardAlert] = [], guardRan: Bool = true) -> Deploy {
         Deploy(
-            id: id, app: "cart", startedAt: t0, finishedAt: t0 + 3000,
+            id: id,
+            app: "cart",
+            startedAt: t0,
+            finishedAt: t0 + 3000,
             batches: [
-                Batch(index: 0, startedAt: t0, hosts: ["h1"]), Batch(index: 1, startedAt: t0 + 900, hosts: ["h2", "h3"]),
+                Batch(index: 0, startedAt: t0, hosts: ["h1"]),
+                Batch(index: 1, startedAt: t0 + 900, hosts: ["h2", "h3"]),
             ],
-            baselineHosts: ["b1"], metrics: [MetricSpec(name: "rt"), MetricSpec(name: "err")],
+            baselineHosts: ["b1"],
+            metrics: [MetricSpec(name: "rt"), MetricSpec(name: "err")],
             guardRun: guardRan ? GuardRun(alerts: alerts) : nil
         )
     }
 
     static func incident(
-        id: String = "I1", deployId: String? = "d1", cause: IncidentCause = .change, start: Int64 = t0 + 600,
-        end: Int64 = t0 + 1200, metrics: [String]? = nil, hosts: [String]? = nil, app: String = "cart"
+        id: String = "I1",
+        deployId: String? = "d1",
+        cause: IncidentCause = .change,
+        start: Int64 = t0 + 600,
+        end: Int64 = t0 + 1200,
+        metrics: [String]? = nil,
+        hosts: [String]? = nil,
+        app: String = "cart"
     ) -> Incident {
-        Incident(id: id, app: app, deployId: deployId, cause: cause, start: start, end: end, metrics: metrics, hosts: hosts)
+        Incident(
+            id: id,
+            app: app,
+            deployId: deployId,
+            cause: cause,
+            start: start,
+            end: end,
+            metrics: metrics,
+            hosts: hosts
+        )
     }
 
     @Test func noAlertsAndNoIncidentsIsGood() {
@@ -31,8 +51,11 @@ struct GroundTruthTests {
 
     @Test func changeIncidentMakesBadWithEarliestOnset() {
         let truth = GroundTruth.evaluate(
-            deploy: Self.deploy(), verdicts: [:],
-            incidents: [Self.incident(id: "late", start: Self.t0 + 900), Self.incident(id: "early", start: Self.t0 + 300)]
+            deploy: Self.deploy(),
+            verdicts: [:],
+            incidents: [
+                Self.incident(id: "late", start: Self.t0 + 900), Self.incident(id: "early", start: Self.t0 + 300),
+            ]
         )
         #expect(truth.label == .bad)
         #expect(truth.faultOnset == Self.t0 + 300)
@@ -40,7 +63,11 @@ struct GroundTruthTests {
     }
 
     @Test func otherCauseIncidentDoesNotMakeBadButGivesWindow() {
-        let truth = GroundTruth.evaluate(deploy: Self.deploy(), verdicts: [:], incidents: [Self.incident(cause: .other)])
+        let truth = GroundTruth.evaluate(
+            deploy: Self.deploy(),
+            verdicts: [:],
+            incidents: [Self.incident(cause: .other)]
+        )
         #expect(truth.label == .good)
         #expect(truth.windows.count == 1)
         #expect(truth.windows[0].cause == .other)
@@ -49,7 +76,9 @@ struct GroundTruthTests {
     @Test func truePositiveAlertMakesBadWithAlertOnset() {
         let alerts = [GuardAlert(id: "a2", at: Self.t0 + 700), GuardAlert(id: "a1", at: Self.t0 + 500)]
         let truth = GroundTruth.evaluate(
-            deploy: Self.deploy(alerts: alerts), verdicts: ["a1": .falsePositive, "a2": .truePositive], incidents: []
+            deploy: Self.deploy(alerts: alerts),
+            verdicts: ["a1": .falsePositive, "a2": .truePositive],
+            incidents: []
         )
         #expect(truth.label == .bad)
         #expect(truth.faultOnset == Self.t0 + 700)
@@ -58,7 +87,9 @@ struct GroundTruthTests {
     @Test func incidentOnsetWinsOverAlertOnset() {
         let alerts = [GuardAlert(id: "a1", at: Self.t0 + 100)]
         let truth = GroundTruth.evaluate(
-            deploy: Self.deploy(alerts: alerts), verdicts: ["a1": .truePositive], incidents: [Self.incident(start: Self.t0 + 900)]
+            deploy: Self.deploy(alerts: alerts),
+            verdicts: ["a1": .truePositive],
+            incidents: [Self.incident(start: Self.t0 + 900)]
         )
         #expect(truth.faultOnset == Self.t0 + 900)
     }
@@ -66,10 +97,16 @@ struct GroundTruthTests {
     @Test func allFalsePositivesIsGoodAndMissingVerdictIsUnlabeled() {
         let alerts = [GuardAlert(id: "a1", at: Self.t0 + 100), GuardAlert(id: "a2", at: Self.t0 + 200)]
         let good = GroundTruth.evaluate(
-            deploy: Self.deploy(alerts: alerts), verdicts: ["a1": .falsePositive, "a2": .falsePositive], incidents: []
+            deploy: Self.deploy(alerts: alerts),
+            verdicts: ["a1": .falsePositive, "a2": .falsePositive],
+            incidents: []
         )
         #expect(good.label == .good)
-        let unlabeled = GroundTruth.evaluate(deploy: Self.deploy(alerts: alerts), verdicts: ["a1": .falsePositive], incidents: [])
+        let unlabeled = GroundTruth.evaluate(
+            deploy: Self.deploy(alerts: alerts),
+            verdicts: ["a1": .falsePositive],
+            incidents: []
+        )
         #expect(unlabeled.label == .unlabeled)
         #expect(unlabeled.alertsWithoutVerdict == ["a2"])
         // A bad deploy stays bad even with unlabeled alerts.
@@ -86,8 +123,12 @@ struct GroundTruthTests {
         let byApp = Self.incident(deployId: nil, start: Self.t0 - 100, end: Self.t0 + 10)
         #expect(GroundTruth.covers(byApp, Self.deploy()))
         #expect(!GroundTruth.covers(Self.incident(deployId: nil, app: "other"), Self.deploy()))
-        #expect(!GroundTruth.covers(Self.incident(deployId: nil, start: Self.t0 + 3001, end: Self.t0 + 4000), Self.deploy()))
-        #expect(GroundTruth.covers(Self.incident(deployId: nil, start: Self.t0 + 3000, end: Self.t0 + 4000), Self.deploy()))
+        #expect(
+            !GroundTruth.covers(Self.incident(deployId: nil, start: Self.t0 + 3001, end: Self.t0 + 4000), Self.deploy())
+        )
+        #expect(
+            GroundTruth.covers(Self.incident(deployId: nil, start: Self.t0 + 3000, end: Self.t0 + 4000), Self.deploy())
+        )
         #expect(!GroundTruth.covers(Self.incident(deployId: "d2"), Self.deploy()))
         let truth = GroundTruth.evaluate(deploy: Self.deploy(), verdicts: [:], incidents: [byApp])
         #expect(truth.label == .bad)
@@ -100,10 +141,21 @@ struct GroundTruthTests {
 
     @Test func windowKeepsIncidentMetricsAndHosts() {
         let truth = GroundTruth.evaluate(
-            deploy: Self.deploy(), verdicts: [:], incidents: [Self.incident(metrics: ["rt"], hosts: ["h1"])]
+            deploy: Self.deploy(),
+            verdicts: [:],
+            incidents: [Self.incident(metrics: ["rt"], hosts: ["h1"])]
         )
-        #expect(truth.windows == [
-            AnomalousWindow(incidentId: "I1", cause: .change, metrics: ["rt"], hosts: ["h1"], start: Self.t0 + 600, end: Self.t0 + 1200)
-        ])
+        #expect(
+            truth.windows == [
+                AnomalousWindow(
+                    incidentId: "I1",
+                    cause: .change,
+                    metrics: ["rt"],
+                    hosts: ["h1"],
+                    start: Self.t0 + 600,
+                    end: Self.t0 + 1200
+                )
+            ]
+        )
     }
 }

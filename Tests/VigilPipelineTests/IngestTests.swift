@@ -12,7 +12,11 @@ struct IngestTests {
         Bundle.module.resourceURL!.appendingPathComponent("Fixtures/\(name)").path
     }
 
-    static func ingest(_ names: [String], into store: HistoryStore? = nil, limits: ArchiveLimits = ArchiveLimits()) throws
+    static func ingest(
+        _ names: [String],
+        into store: HistoryStore? = nil,
+        limits: ArchiveLimits = ArchiveLimits()
+    ) throws
         -> (IngestReport, HistoryStore)
     {
         let store = try store ?? HistoryStore()
@@ -20,7 +24,9 @@ struct IngestTests {
         return (report, store)
     }
 
-    @Test(arguments: ["valid.tar.gz", "valid.tar", "valid.zip", "valid.tar.zst", "misnamed-valid.zip", "manifest-last.tar.gz"])
+    @Test(arguments: [
+        "valid.tar.gz", "valid.tar", "valid.zip", "valid.tar.zst", "misnamed-valid.zip", "manifest-last.tar.gz",
+    ])
     func everyContainerLoadsTheSameData(name: String) throws {
         let (report, store) = try Self.ingest([name])
         #expect(report.archives.map(\.status) == [.ingested])
@@ -29,7 +35,9 @@ struct IngestTests {
         #expect(report.labels.applied == 2)
         #expect(report.problems.isEmpty)
         let (_, reference) = try Self.ingest(["valid.tar.gz"])
-        #expect(try Self.sections(store.dump(), except: ["archive"]) == Self.sections(reference.dump(), except: ["archive"]))
+        #expect(
+            try Self.sections(store.dump(), except: ["archive"]) == Self.sections(reference.dump(), except: ["archive"])
+        )
     }
 
     @Test func specExampleLoadsExactly() throws {
@@ -80,7 +88,10 @@ struct IngestTests {
         #expect(status.archives.rejected == 1)
         #expect(status.archives.ingested == 1)
         #expect(status.deploys == 1)
-        #expect(try Self.sections(store.dump(), except: ["archive", "problem"]) == Self.sections(before, except: ["archive", "problem"]))
+        #expect(
+            try Self.sections(store.dump(), except: ["archive", "problem"])
+                == Self.sections(before, except: ["archive", "problem"])
+        )
         #expect(try store.problems().contains { $0.archive == name && $0.problem.severity == .error })
     }
 

@@ -23,8 +23,14 @@ struct HistoryStoreTests {
 
     static func deploy(_ id: String, outcome: Outcome = .completed, alerts: [GuardAlert] = []) -> Deploy {
         Deploy(
-            id: id, app: "cart", strategy: .canary, startedAt: t0, finishedAt: t0 + 600, outcome: outcome,
-            batches: [Batch(index: 0, startedAt: t0, hosts: ["h1", "h2"])], baselineHosts: ["b1"],
+            id: id,
+            app: "cart",
+            strategy: .canary,
+            startedAt: t0,
+            finishedAt: t0 + 600,
+            outcome: outcome,
+            batches: [Batch(index: 0, startedAt: t0, hosts: ["h1", "h2"])],
+            baselineHosts: ["b1"],
             metrics: [MetricSpec(name: "rt", kind: .business, unit: "ms", direction: .up, stepSeconds: 60)],
             guardRun: GuardRun(bundleVersion: "v1", alerts: alerts)
         )
@@ -34,7 +40,12 @@ struct HistoryStoreTests {
         ArchiveInfo(sha256: sha, name: "\(sha).tar.gz", path: "/x/\(sha).tar.gz", sizeBytes: 1, ingestedAt: 0)
     }
 
-    static func ingest(_ store: HistoryStore, _ sha: String, exportedAt: Int64, _ body: (IngestSession) throws -> Void) throws {
+    static func ingest(
+        _ store: HistoryStore,
+        _ sha: String,
+        exportedAt: Int64,
+        _ body: (IngestSession) throws -> Void
+    ) throws {
         try store.ingest(info(sha)) { session in
             try session.setManifest(Manifest(exportedAt: exportedAt))
             try body(session)
@@ -44,7 +55,12 @@ struct HistoryStoreTests {
     @Test(arguments: StoreKind.allCases)
     func deployRoundTripsAndLaterExportReplaces(kind: StoreKind) throws {
         let store = try kind.make()
-        let original = Self.deploy("d1", alerts: [GuardAlert(id: "a1", at: Self.t0 + 60, batch: 0, detector: "tukey", metric: "rt", action: "paused")])
+        let original = Self.deploy(
+            "d1",
+            alerts: [
+                GuardAlert(id: "a1", at: Self.t0 + 60, batch: 0, detector: "tukey", metric: "rt", action: "paused")
+            ]
+        )
         try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
             let outcome = try s.upsertDeploy(original)
             #expect(outcome == .added)
@@ -68,17 +84,32 @@ struct HistoryStoreTests {
         let store = try kind.make()
         try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
             _ = try s.upsertDeploy(Self.deploy("d1"))
-            #expect(try s.putSeries(deployId: "d1", metric: "rt", [
-                HostSeries(host: "h1", series: RegularSeries(start: Self.t0, step: 60, values: [1.5, .nan, -0.0, 1e-300])),
-                HostSeries(host: "h2", series: RegularSeries(start: Self.t0, step: 60, values: [2])),
-            ]))
+            #expect(
+                try s.putSeries(
+                    deployId: "d1",
+                    metric: "rt",
+                    [
+                        HostSeries(
+                            host: "h1",
+                            series: RegularSeries(start: Self.t0, step: 60, values: [1.5, .nan, -0.0, 1e-300])
+                        ),
+                        HostSeries(host: "h2", series: RegularSeries(start: Self.t0, step: 60, values: [2])),
+                    ]
+                )
+            )
         }
         let read = try store.series(deployId: "d1", metric: "rt")
         #expect(read.map(\.host) == ["h1", "h2"])
         #expect(read[0].series == RegularSeries(start: Self.t0, step: 60, values: [1.5, .nan, -0.0, 1e-300]))
         #expect(read[0].series.values[2].sign == .minus)
         try Self.ingest(store, "B", exportedAt: 200) { (s: IngestSession) throws in
-            #expect(try s.putSeries(deployId: "d1", metric: "rt", [HostSeries(host: "h3", series: RegularSeries(start: 0, step: 60, values: [9]))]))
+            #expect(
+                try s.putSeries(
+                    deployId: "d1",
+                    metric: "rt",
+                    [HostSeries(host: "h3", series: RegularSeries(start: 0, step: 60, values: [9]))]
+                )
+            )
         }
         #expect(try store.series(deployId: "d1", metric: "rt").map(\.host) == ["h3"])
         try Self.ingest(store, "C", exportedAt: 50) { (s: IngestSession) throws in
@@ -90,20 +121,41 @@ struct HistoryStoreTests {
     func historyUnionsWithLaterValuesWinning(kind: StoreKind) throws {
         let store = try kind.make()
         try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
-            #expect(try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 0, step: 60, values: [1, 2, 3])) == nil)
+            #expect(
+                try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 0, step: 60, values: [1, 2, 3]))
+                    == nil
+            )
         }
         try Self.ingest(store, "B", exportedAt: 200) { (s: IngestSession) throws in
-            _ = try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 120, step: 60, values: [30, .nan, 50]))
+            _ = try s.mergeHistory(
+                app: "cart",
+                metric: "rt",
+                RegularSeries(start: 120, step: 60, values: [30, .nan, 50])
+            )
         }
-        #expect(try store.history(app: "cart", metric: "rt") == RegularSeries(start: 0, step: 60, values: [1, 2, 30, .nan, 50]))
+        #expect(
+            try store.history(app: "cart", metric: "rt")
+                == RegularSeries(start: 0, step: 60, values: [1, 2, 30, .nan, 50])
+        )
         // An older export only fills gaps.
         try Self.ingest(store, "C", exportedAt: 150) { (s: IngestSession) throws in
-            _ = try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 60, step: 60, values: [-2, -3, -4, -5]))
+            _ = try s.mergeHistory(
+                app: "cart",
+                metric: "rt",
+                RegularSeries(start: 60, step: 60, values: [-2, -3, -4, -5])
+            )
         }
-        #expect(try store.history(app: "cart", metric: "rt") == RegularSeries(start: 0, step: 60, values: [1, 2, 30, -4, 50]))
+        #expect(
+            try store.history(app: "cart", metric: "rt")
+                == RegularSeries(start: 0, step: 60, values: [1, 2, 30, -4, 50])
+        )
         // A misaligned grid is moved onto the stored one, with a warning.
         try Self.ingest(store, "D", exportedAt: 300) { (s: IngestSession) throws in
-            let warning = try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 250, step: 60, values: [7]))
+            let warning = try s.mergeHistory(
+                app: "cart",
+                metric: "rt",
+                RegularSeries(start: 250, step: 60, values: [7])
+            )
             #expect(warning?.contains("moved") == true)
         }
         #expect(try store.history(app: "cart", metric: "rt")?.values == [1, 2, 30, -4, 7])

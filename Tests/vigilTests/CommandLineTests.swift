@@ -34,7 +34,8 @@ struct CommandLineTests {
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
             stderr: String(decoding: stderr, as: UTF8.self)
         )
     }
@@ -73,7 +74,9 @@ struct CommandLineTests {
         #expect(Set(object.keys) == ["archives", "deploys", "series", "points", "labels", "problems"])
         let archives = try #require(object["archives"] as? [[String: Any]])
         #expect(archives.count == 3)
-        #expect(archives.allSatisfy { ($0["status"] as? String) == "ingested" && ($0["sha256"] as? String)?.count == 64 })
+        #expect(
+            archives.allSatisfy { ($0["status"] as? String) == "ingested" && ($0["sha256"] as? String)?.count == 64 }
+        )
         let deploys = try #require(object["deploys"] as? [String: Int])
         #expect(Set(deploys.keys) == ["added", "updated", "rejected"])
         #expect(deploys["added", default: 0] > 0)
@@ -89,7 +92,9 @@ struct CommandLineTests {
 
         let status = try Self.run(["status", "--store", store, "--json"])
         #expect(status.status == 0)
-        let statusObject = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let statusObject = try #require(
+            try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
+        )
         #expect((statusObject["deploys"] as? Int) == deploys["added"])
 
         let human = try Self.run(["status", "--store", store])
@@ -118,8 +123,12 @@ struct CommandLineTests {
     @Test func synthIsByteForByteReproducible() throws {
         let a = try Self.temporaryDirectory().path
         let b = try Self.temporaryDirectory().path
-        #expect(try Self.run(["datasets", "synth", "--seed", "9", "--apps", "1", "--days", "2", "--out", a]).status == 0)
-        #expect(try Self.run(["datasets", "synth", "--seed", "9", "--apps", "1", "--days", "2", "--out", b]).status == 0)
+        #expect(
+            try Self.run(["datasets", "synth", "--seed", "9", "--apps", "1", "--days", "2", "--out", a]).status == 0
+        )
+        #expect(
+            try Self.run(["datasets", "synth", "--seed", "9", "--apps", "1", "--days", "2", "--out", b]).status == 0
+        )
         let names = try FileManager.default.contentsOfDirectory(atPath: a).sorted()
         #expect(names == (try FileManager.default.contentsOfDirectory(atPath: b).sorted()))
         #expect(names.count == 3)

@@ -12,7 +12,8 @@ public struct AnomalousWindow: Sendable, Hashable, Codable {
     public var start: Int64
     public var end: Int64
 
-    public init(incidentId: String, cause: IncidentCause, metrics: [String], hosts: [String], start: Int64, end: Int64) {
+    public init(incidentId: String, cause: IncidentCause, metrics: [String], hosts: [String], start: Int64, end: Int64)
+    {
         self.incidentId = incidentId
         self.cause = cause
         self.metrics = metrics
@@ -44,8 +45,13 @@ public struct DeployTruth: Sendable, Hashable, Codable {
     public var reason: String
 
     public init(
-        deployId: String, label: DeployLabel, faultOnset: Int64?, windows: [AnomalousWindow], incidentIds: [String],
-        alertsWithoutVerdict: [String], reason: String
+        deployId: String,
+        label: DeployLabel,
+        faultOnset: Int64?,
+        windows: [AnomalousWindow],
+        incidentIds: [String],
+        alertsWithoutVerdict: [String],
+        reason: String
     ) {
         self.deployId = deployId
         self.label = label
@@ -93,8 +99,12 @@ public enum GroundTruth {
         let released = deploy.releasedHosts
         let windows = covering.map { i in
             AnomalousWindow(
-                incidentId: i.id, cause: i.cause, metrics: i.metrics ?? allMetrics, hosts: i.hosts ?? released,
-                start: i.start, end: i.end
+                incidentId: i.id,
+                cause: i.cause,
+                metrics: i.metrics ?? allMetrics,
+                hosts: i.hosts ?? released,
+                start: i.start,
+                end: i.end
             )
         }
 
@@ -116,11 +126,17 @@ public enum GroundTruth {
         } else {
             label = .unlabeled
             onset = nil
-            reason = "alert\(withoutVerdict.count == 1 ? "" : "s") \(withoutVerdict.joined(separator: ", ")) without a verdict"
+            reason =
+                "alert\(withoutVerdict.count == 1 ? "" : "s") \(withoutVerdict.joined(separator: ", ")) without a verdict"
         }
         return DeployTruth(
-            deployId: deploy.id, label: label, faultOnset: onset, windows: windows, incidentIds: covering.map(\.id),
-            alertsWithoutVerdict: withoutVerdict, reason: reason
+            deployId: deploy.id,
+            label: label,
+            faultOnset: onset,
+            windows: windows,
+            incidentIds: covering.map(\.id),
+            alertsWithoutVerdict: withoutVerdict,
+            reason: reason
         )
     }
 }

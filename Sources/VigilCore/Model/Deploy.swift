@@ -18,9 +18,18 @@ public struct Deploy: Sendable, Hashable, Codable {
     public var guardRun: GuardRun?
 
     public init(
-        id: String, app: String, env: String? = nil, strategy: Strategy? = nil,
-        startedAt: Int64, finishedAt: Int64? = nil, outcome: Outcome? = nil, change: Change? = nil,
-        batches: [Batch], baselineHosts: [String] = [], metrics: [MetricSpec], guardRun: GuardRun? = nil
+        id: String,
+        app: String,
+        env: String? = nil,
+        strategy: Strategy? = nil,
+        startedAt: Int64,
+        finishedAt: Int64? = nil,
+        outcome: Outcome? = nil,
+        change: Change? = nil,
+        batches: [Batch],
+        baselineHosts: [String] = [],
+        metrics: [MetricSpec],
+        guardRun: GuardRun? = nil
     ) {
         self.id = id
         self.app = app
@@ -111,7 +120,11 @@ public struct GuardAlert: Sendable, Hashable, Codable {
     public var metric: String?
     public var action: String?
     public init(
-        id: String, at: Int64, batch: Int? = nil, detector: String? = nil, metric: String? = nil,
+        id: String,
+        at: Int64,
+        batch: Int? = nil,
+        detector: String? = nil,
+        metric: String? = nil,
         action: String? = nil
     ) {
         self.id = id

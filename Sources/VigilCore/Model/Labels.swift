@@ -8,7 +8,11 @@ public struct FeedbackLabel: Sendable, Hashable, Codable {
     public var note: String?
 
     public init(
-        deployId: String, alertId: String, verdict: Verdict, labeledBy: String? = nil, labeledAt: Int64,
+        deployId: String,
+        alertId: String,
+        verdict: Verdict,
+        labeledBy: String? = nil,
+        labeledAt: Int64,
         note: String? = nil
     ) {
         self.deployId = deployId
@@ -43,8 +47,15 @@ public struct Incident: Sendable, Hashable, Codable {
     public var hosts: [String]?
 
     public init(
-        id: String, app: String, deployId: String? = nil, cause: IncidentCause, severity: String? = nil,
-        start: Int64, end: Int64, metrics: [String]? = nil, hosts: [String]? = nil
+        id: String,
+        app: String,
+        deployId: String? = nil,
+        cause: IncidentCause,
+        severity: String? = nil,
+        start: Int64,
+        end: Int64,
+        metrics: [String]? = nil,
+        hosts: [String]? = nil
     ) {
         self.id = id
         self.app = app

@@ -11,8 +11,12 @@ public struct Manifest: Sendable, Hashable, Codable {
     public var periodTo: Int64?
 
     public init(
-        format: String = Manifest.formatName, version: Int = Manifest.supportedVersion, exportedAt: Int64,
-        source: String? = nil, periodFrom: Int64? = nil, periodTo: Int64? = nil
+        format: String = Manifest.formatName,
+        version: Int = Manifest.supportedVersion,
+        exportedAt: Int64,
+        source: String? = nil,
+        periodFrom: Int64? = nil,
+        periodTo: Int64? = nil
     ) {
         self.format = format
         self.version = version

@@ -8,7 +8,10 @@ public struct MetricSpec: Sendable, Hashable, Codable {
     public var stepSeconds: Int64?
 
     public init(
-        name: String, kind: MetricKind? = nil, unit: String? = nil, direction: Direction = .both,
+        name: String,
+        kind: MetricKind? = nil,
+        unit: String? = nil,
+        direction: Direction = .both,
         stepSeconds: Int64? = nil
     ) {
         self.name = name
