@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Ingest benchmark: archive MB/s, points/s, peak RSS, against bare decompression of the same archives.
 #
-#   Benchmarks/ingest/run.sh            # scales 4 and 16 (about 500 and 2,000 deploys)
+#   Benchmarks/ingest/run.sh            # scales 5 and 16 (about 550 and 1,800 deploys)
 #   SCALES="1 4 16 32" Benchmarks/ingest/run.sh
 #
 # Targets (issue: foundation): ingest at most 3x bare decompression (bsdtar -xOf A >/dev/null),
 # peak memory flat (under 500 MB) as the archives grow. Prints figures; asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SCALES=${SCALES:-"4 16"}
+SCALES=${SCALES:-"5 16"}
 APPS=${APPS:-3}
 DAYS=${DAYS:-14}
 work=Benchmarks/.work
