@@ -70,7 +70,6 @@ public enum ArchiveReader {
         }
         var totalExpanded: Int64 = 0
         var entry: OpaquePointer?
-        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
         var sawHeader = false
         while true {
             let status = archive_read_next_header(a, &entry)
@@ -87,102 +86,109 @@ public enum ArchiveReader {
             if fileType == CARCHIVE_AE_IFDIR { continue }
             let name = normalized(rawName)
             if name.isEmpty { continue }
+            // Entries that are refused are still expanded through the caps (and discarded), so a
+            // bomb cannot hide behind an unsafe name.
+            var refusal: Problem?
             if let reason = unsafePathReason(name) {
-                try body(.rejected(.error("unsafe_path", entry: rawName, "Entry '\(rawName)' \(reason); skipped.")))
-                continue
-            }
-            if archive_entry_hardlink(entry) != nil || fileType == CARCHIVE_AE_IFLNK {
+                refusal = .error("unsafe_path", entry: rawName, "Entry '\(rawName)' \(reason); skipped.")
+            } else if archive_entry_hardlink(entry) != nil || fileType == CARCHIVE_AE_IFLNK {
                 let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? "another entry"
-                try body(
-                    .rejected(
-                        .error("link", entry: name, "Entry '\(name)' is a link (to '\(target)'); links are rejected.")
-                    )
-                )
-                continue
-            }
-            if fileType != CARCHIVE_AE_IFREG {
-                try body(
-                    .rejected(.warning("special_file", entry: name, "Entry '\(name)' is not a regular file; skipped."))
-                )
-                continue
+                refusal = .error("link", entry: name, "Entry '\(name)' is a link (to '\(target)'); links are rejected.")
+            } else if fileType != CARCHIVE_AE_IFREG {
+                refusal = .warning("special_file", entry: name, "Entry '\(name)' is not a regular file; skipped.")
             }
             let declared = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : -1
-            if declared > limits.maxEntryBytes {
-                try body(.rejected(oversized(name, declared, limits)))
-                totalExpanded += declared
-                continue
+            let contents = try readEntry(
+                a,
+                name: refusal == nil ? name : rawName,
+                declared: declared,
+                keep: refusal == nil,
+                limits: limits,
+                path: path,
+                totalExpanded: &totalExpanded
+            )
+            if let refusal {
+                try body(.rejected(refusal))
+            } else if let contents {
+                try body(.file(path: name, contents: contents))
+            } else {
+                try body(.rejected(oversized(name, max(declared, limits.maxEntryBytes + 1), limits)))
             }
-
-            // Read straight into the entry's array; grow it only when the size was not declared.
-            var producedInEntry: Int64 = 0
-            var contents = [UInt8](repeating: 0, count: declared > 0 ? Int(declared) : 64 * 1024)
-            var filled = 0
-            let consumedAtStart = archive_filter_bytes(a, -1)
-            var tooLarge = false
-            while true {
-                if filled == contents.count {
-                    if tooLarge {
-                        filled = 0
-                    } else {
-                        // Full: probe for more before growing, so an exactly declared size costs no copy.
-                        let n = scratch.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
-                        if n == 0 { break }
-                        if n < 0 && n != Int(ARCHIVE_WARN) {
-                            throw ArchiveError(
-                                code: .corrupt,
-                                message: "'\(path)' is damaged in entry '\(name)': \(errorString(a))."
-                            )
-                        }
-                        if n > 0 {
-                            contents.removeSubrange(filled...)
-                            contents.append(contentsOf: scratch[0..<n])
-                            contents.append(contentsOf: repeatElement(0, count: contents.count))
-                            filled += n
-                            totalExpanded += Int64(n)
-                            producedInEntry += Int64(n)
-                            continue
-                        }
-                    }
-                }
-                let n = contents.withUnsafeMutableBytes {
-                    archive_read_data(a, $0.baseAddress! + filled, $0.count - filled)
-                }
-                if n == 0 { break }
-                if n < 0 {
-                    if n == Int(ARCHIVE_WARN) { continue }
-                    throw ArchiveError(
-                        code: .corrupt,
-                        message: "'\(path)' is damaged in entry '\(name)': \(errorString(a))."
-                    )
-                }
-                totalExpanded += Int64(n)
-                filled += n
-                producedInEntry += Int64(n)
-                let consumed = archive_filter_bytes(a, -1) - consumedAtStart
-                if Double(producedInEntry) > limits.maxCompressionRatio * Double(consumed + Int64(blockSize)) {
-                    throw ArchiveError(
-                        code: .expansionCapExceeded,
-                        message: "Entry '\(name)' in '\(path)' expands more than "
-                            + "\(formatRatio(limits.maxCompressionRatio)):1 (\(producedInEntry) bytes from about "
-                            + "\(max(consumed, 1)) compressed); the archive is rejected as a possible decompression bomb."
-                    )
-                }
-                try checkTotal(a, totalExpanded, limits, path)
-                if producedInEntry > limits.maxEntryBytes && !tooLarge {
-                    // Keep expanding (the caps still apply) but drop the data.
-                    tooLarge = true
-                    contents = [UInt8](repeating: 0, count: 64 * 1024)
-                    filled = 0
-                }
-            }
-            contents.removeSubrange(filled...)
-            if tooLarge {
-                try body(.rejected(oversized(name, nil, limits)))
-                continue
-            }
-            try body(.file(path: name, contents: contents))
         }
         try checkTotal(a, totalExpanded, limits, path)
+    }
+
+    /// Expands the current entry in chunks of at most 1 MiB, checking the caps after each.
+    ///
+    /// - Returns: the contents, or `nil` when `keep` is false or the entry is larger than
+    ///   `maxEntryBytes` (its data is then expanded through the caps and dropped).
+    private static func readEntry(
+        _ a: OpaquePointer,
+        name: String,
+        declared: Int64,
+        keep: Bool,
+        limits: ArchiveLimits,
+        path: String,
+        totalExpanded: inout Int64
+    ) throws -> [UInt8]? {
+        let chunk = 1 << 20
+        var keeping = keep && declared <= limits.maxEntryBytes
+        // Start from the declared size only up to one chunk: a lying header cannot make us allocate.
+        var contents = [UInt8](repeating: 0, count: keeping ? Int(min(max(declared, 0), Int64(chunk))) : 0)
+        var filled = 0
+        var discard = [UInt8](repeating: 0, count: keeping ? 0 : chunk)
+        var probe = [UInt8](repeating: 0, count: keeping ? 16 * 1024 : 0)
+        var produced: Int64 = 0
+        let consumedAtStart = archive_filter_bytes(a, -1)
+        func account(_ n: Int) throws {
+            totalExpanded += Int64(n)
+            produced += Int64(n)
+            let consumed = archive_filter_bytes(a, -1) - consumedAtStart
+            if Double(produced) > limits.maxCompressionRatio * Double(consumed + Int64(blockSize)) {
+                throw ArchiveError(
+                    code: .expansionCapExceeded,
+                    message: "Entry '\(name)' in '\(path)' expands more than "
+                        + "\(formatRatio(limits.maxCompressionRatio)):1 (\(produced) bytes from about "
+                        + "\(max(consumed, 1)) compressed); the archive is rejected as a possible decompression bomb."
+                )
+            }
+            try checkTotal(a, totalExpanded, limits, path)
+        }
+        func damaged() -> ArchiveError {
+            ArchiveError(code: .corrupt, message: "'\(path)' is damaged in entry '\(name)': \(errorString(a)).")
+        }
+        while true {
+            let n: Int
+            if keeping && filled == contents.count {
+                // Full: probe for more before growing, so an exactly declared size costs no copy.
+                n = probe.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    contents.append(contentsOf: probe[0..<n])
+                    filled += n
+                    contents.append(contentsOf: repeatElement(0, count: max(contents.count, chunk)))
+                }
+            } else if keeping {
+                let room = min(contents.count - filled, chunk)
+                n = contents.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress! + filled, room) }
+                if n > 0 { filled += n }
+            } else {
+                n = discard.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+            }
+            if n == 0 { break }
+            if n < 0 {
+                if n == Int(ARCHIVE_WARN) { continue }
+                throw damaged()
+            }
+            try account(n)
+            if keeping && produced > limits.maxEntryBytes {
+                keeping = false
+                contents = []
+                discard = [UInt8](repeating: 0, count: chunk)
+            }
+        }
+        guard keeping else { return nil }
+        contents.removeSubrange(filled...)
+        return contents
     }
 
     private static func containerError(_ path: String, _ message: String, beforeFirstEntry: Bool) -> ArchiveError {

@@ -188,7 +188,6 @@ public enum DeployHistoryReader {
 struct EntryParser {
     var manifest: Manifest?
     let handOff: (() -> Bool)?
-    private var declaredSteps: [String: [String: Int64]] = [:]
 
     init(handOff: (() -> Bool)? = nil) {
         self.handOff = handOff
@@ -216,10 +215,6 @@ struct EntryParser {
             switch DeployParser.parse(contents, entry: entry, fileId: String(id)) {
             case .success(let deploy, let warnings):
                 for w in warnings { try body(.problem(w)) }
-                declaredSteps[deploy.id] = Dictionary(
-                    deploy.metrics.compactMap { m in m.stepSeconds.map { (m.name, $0) } },
-                    uniquingKeysWith: { a, _ in a }
-                )
                 try body(.deploy(deploy, entry: entry))
             case .failure(let problem):
                 try body(.problem(problem))
@@ -235,7 +230,9 @@ struct EntryParser {
                 deployId: String(id),
                 app: nil,
                 metric: String(metric),
-                declaredStep: declaredSteps[String(id)]?[String(metric)]
+                // The step is inferred from the data, never from the deploy file, whose
+                // place in the archive would otherwise change the result.
+                declaredStep: nil
             )
             if handOff?() == true { return try body(.unparsedSeries(unparsed)) }
             for record in unparsed.parse() { try body(record) }

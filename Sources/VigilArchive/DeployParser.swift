@@ -4,8 +4,8 @@ internal import VigilCore
 /// Parses `deploys/<deploy-id>.json`.
 ///
 /// Missing `id`, `app`, `started_at`, `batches` or `metrics` (or one of the wrong type)
-/// rejects the deploy alone. Optional fields with unknown values are dropped with a warning,
-/// so a newer exporter's additions do not lose the deploy.
+/// rejects the deploy alone. Any other field with a wrong type or an unknown value is dropped
+/// with a warning, so a newer exporter's additions do not lose the deploy.
 enum DeployParser {
     enum Outcome {
         case success(Deploy, warnings: [Problem])
@@ -32,79 +32,89 @@ enum DeployParser {
                 return reject("field 'app' ('\(app)') does not match [A-Za-z0-9._:-]{1,128}")
             }
             let startedAt = try json.time("started_at")
+            // Past the five required fields, a field of the wrong type is dropped with a warning:
+            // the format names only those five as reasons to reject a deploy.
+            func optional<T>(_ read: () throws -> T?) -> T? {
+                do { return try read() } catch {
+                    warn("\(describeJSONError(error)); ignored")
+                    return nil
+                }
+            }
             var batches: [Batch] = []
             for (i, b) in try json.objects("batches").enumerated() {
-                let index = try b.optionalInt("index") ?? i
-                let hosts = try b.optionalStrings("hosts") ?? []
+                let index = optional { try b.optionalInt("index") } ?? i
+                let hosts = optional { try b.optionalStrings("hosts") } ?? []
                 if !b.has("hosts") { warn("field '\(b.name("hosts"))' is missing; the batch has no hosts") }
                 batches.append(
                     Batch(
                         index: index,
-                        startedAt: try lenientTime(b, "started_at", warn),
-                        finishedAt: try lenientTime(b, "finished_at", warn),
+                        startedAt: optional { try lenientTime(b, "started_at", warn) },
+                        finishedAt: optional { try lenientTime(b, "finished_at", warn) },
                         hosts: hosts
                     )
                 )
             }
             var metrics: [MetricSpec] = []
             for m in try json.objects("metrics") {
-                let name = try m.string("name")
+                guard let name = optional({ try m.string("name") }) else { continue }
                 guard DeployHistoryReader.isValidName(name) else {
                     warn("field '\(m.name("name"))' ('\(name)') is not a valid metric name; the metric is skipped")
                     continue
                 }
-                let direction = try lenientEnum(m, "direction", Direction.self, warn) ?? .both
+                let direction = optional { try lenientEnum(m, "direction", Direction.self, warn) } ?? .both
                 var step: Int64?
-                if m.has("step_s") {
-                    let s = try m.int("step_s")
+                if let s = optional({ try m.optionalInt("step_s") }) {
                     if s > 0 { step = Int64(s) } else { warn("field '\(m.name("step_s"))' must be positive; ignored") }
                 }
                 metrics.append(
                     MetricSpec(
                         name: name,
-                        kind: try lenientEnum(m, "kind", MetricKind.self, warn),
-                        unit: try m.optionalString("unit"),
+                        kind: optional { try lenientEnum(m, "kind", MetricKind.self, warn) },
+                        unit: optional { try m.optionalString("unit") },
                         direction: direction,
                         stepSeconds: step
                     )
                 )
             }
             var guardRun: GuardRun?
-            if let g = try json.optionalObject("guard") {
+            if let g = optional({ try json.optionalObject("guard") }) {
                 var alerts: [GuardAlert] = []
-                for a in try g.has("alerts") ? g.objects("alerts") : [] {
+                for a in optional({ try g.has("alerts") ? g.objects("alerts") : [] }) ?? [] {
                     do {
                         alerts.append(
                             GuardAlert(
                                 id: try a.string("id"),
                                 at: try a.time("at"),
-                                batch: try a.optionalInt("batch"),
-                                detector: try a.optionalString("detector"),
-                                metric: try a.optionalString("metric"),
-                                action: try a.optionalString("action")
+                                batch: optional { try a.optionalInt("batch") },
+                                detector: optional { try a.optionalString("detector") },
+                                metric: optional { try a.optionalString("metric") },
+                                action: optional { try a.optionalString("action") }
                             )
                         )
                     } catch {
                         warn("\(describeJSONError(error)); the alert is skipped")
                     }
                 }
-                guardRun = GuardRun(bundleVersion: try g.optionalString("bundle_version"), alerts: alerts)
+                guardRun = GuardRun(bundleVersion: optional { try g.optionalString("bundle_version") }, alerts: alerts)
             }
             var change: Change?
-            if let c = try json.optionalObject("change") {
-                change = Change(commit: try c.optionalString("commit"), summary: try c.optionalString("summary"))
+            if let c = optional({ try json.optionalObject("change") }) {
+                change = Change(
+                    commit: optional { try c.optionalString("commit") },
+                    summary: optional { try c.optionalString("summary") }
+                )
             }
             let deploy = Deploy(
                 id: id,
                 app: app,
-                env: try json.optionalString("env"),
-                strategy: try lenientEnum(json, "strategy", Strategy.self, warn),
+                env: optional { try json.optionalString("env") },
+                strategy: optional { try lenientEnum(json, "strategy", Strategy.self, warn) },
                 startedAt: startedAt,
-                finishedAt: try lenientTime(json, "finished_at", warn),
-                outcome: try lenientEnum(json, "outcome", VigilCore.Outcome.self, warn),
+                finishedAt: optional { try lenientTime(json, "finished_at", warn) },
+                outcome: optional { try lenientEnum(json, "outcome", VigilCore.Outcome.self, warn) },
                 change: change,
                 batches: batches,
-                baselineHosts: try json.optionalStrings("baseline_hosts") ?? [],
+                baselineHosts: optional { try json.optionalStrings("baseline_hosts") } ?? [],
                 metrics: metrics,
                 guardRun: guardRun
             )

@@ -25,6 +25,9 @@ public enum SeriesCSV {
         public var pointCount: Int { series.reduce(0) { $0 + $1.series.count } }
     }
 
+    /// The longest series one host may have (20 million points, 160 MB), far below SQLite's blob limit.
+    public static let maxSeriesLength: Int64 = 20_000_000
+
     /// The share of rows that may fail to parse before a file is rejected.
     public static let maxBadRowFraction = 0.05
 
@@ -103,6 +106,7 @@ public enum SeriesCSV {
         var hostCount: [Int] = []
         var gaps = GapStats()
         var sortedPerHost = true
+        var hostIndexByName: [[UInt8]: Int] = [:]
         var firstBad: [(line: Int, reason: String)] = []
         var lastHost = -1
         var fieldStore = [UnsafeBufferPointer<UInt8>](
@@ -131,6 +135,11 @@ public enum SeriesCSV {
                 bad("field 'timestamp' is not Unix seconds or RFC 3339")
                 continue
             }
+            // Years 1 to 9999, as RFC 3339 allows; also keeps every sum of spans far from overflow.
+            guard time >= -62_135_596_800 && time <= 253_402_300_799 else {
+                bad("field 'timestamp' is out of range (years 1 to 9999)")
+                continue
+            }
             let valueField =
                 count > valueColumn
                 ? fieldStore[valueColumn].trimmedASCIISpaces() : UnsafeBufferPointer(start: nil, count: 0)
@@ -156,11 +165,19 @@ public enum SeriesCSV {
                     hostIndex = lastHost
                 } else if next < hosts.count && bytesEqual(hosts[next], hostField) {
                     hostIndex = next
-                } else if let found = hosts.firstIndex(where: { bytesEqual($0, hostField) }) {
+                } else if hosts.count <= 16, let found = hosts.firstIndex(where: { bytesEqual($0, hostField) }) {
+                    hostIndex = found
+                } else if hosts.count > 16, let found = hostIndexByName[Array(hostField)] {
+                    // Many hosts: a dictionary keeps the lookup from growing with the host count.
                     hostIndex = found
                 } else {
                     hosts.append(Array(hostField))
                     hostIndex = hosts.count - 1
+                    if hosts.count == 17 {
+                        for (i, name) in hosts.enumerated() { hostIndexByName[name] = i }
+                    } else if hosts.count > 17 {
+                        hostIndexByName[hosts[hostIndex]] = hostIndex
+                    }
                 }
                 lastHost = hostIndex
             }
@@ -233,34 +250,46 @@ public enum SeriesCSV {
             let rest = offset - whole * step
             return rest * 2 >= step ? whole + 1 : whole
         }
-        // Slot bounds per host: rounding to the nearest slot is monotonic in time.
+        // Slot bounds per host: rounding to the nearest slot is monotonic in time. The grid may
+        // hold gaps, but not so many that a few rows expand into gigabytes.
         var lo = [Int64](repeating: 0, count: hosts.count)
         var offsets = [Int](repeating: 0, count: hosts.count + 1)
+        let slotBudget = Int64(rowTime.count) * 50 + 10_000
         for h in hosts.indices {
             lo[h] = slot(hostMin[h])
             let length = slot(hostMax[h]) - lo[h] + 1
-            if length > Int64(hostCount[h]) * 50 + 10_000 {
+            if length > Int64(hostCount[h]) * 50 + 10_000 || length > maxSeriesLength
+                || Int64(offsets[h]) + length > slotBudget
+            {
                 return reject(
                     "sparse_grid",
                     line: nil,
                     "'\(entry)': the timestamps span \(hostMax[h] - hostMin[h]) s at a step of \(step) s for only "
-                        + "\(hostCount[h]) points; check that timestamps are in seconds. The file is rejected."
+                        + "\(hostCount[h]) points on host '\(String(decoding: hosts[h], as: UTF8.self))'; check that "
+                        + "timestamps are in seconds. The file is rejected."
                 )
             }
             offsets[h + 1] = offsets[h] + Int(length)
         }
         var grid = [Double](repeating: .nan, count: offsets[hosts.count])
-        var filled = [Bool](repeating: false, count: offsets[hosts.count])
+        // The original time of the row that filled each slot (Int64.min: none), to tell a true
+        // duplicate (same timestamp and host) from a different time snapped onto the same slot.
+        var slotTime = [Int64](repeating: .min, count: offsets[hosts.count])
         var snapped = 0
+        var collisions = 0
         grid.withUnsafeMutableBufferPointer { grid in
-            filled.withUnsafeMutableBufferPointer { filled in
+            slotTime.withUnsafeMutableBufferPointer { slotTime in
                 for i in rowTime.indices {
                     let h = Int(rowHost[i])
                     let t = rowTime[i]
                     if (t - origin) % step != 0 { snapped += 1 }
                     let k = offsets[h] + Int(slot(t) - lo[h])
-                    if filled[k] { result.duplicateRows += 1 }
-                    filled[k] = true
+                    if slotTime[k] == t {
+                        result.duplicateRows += 1
+                    } else if slotTime[k] != .min {
+                        collisions += 1
+                    }
+                    slotTime[k] = t
                     grid[k] = rowValue[i]  // rows are in file order: the last one wins
                 }
             }
@@ -286,7 +315,9 @@ public enum SeriesCSV {
                 .warning(
                     "off_grid",
                     entry: entry,
-                    "'\(entry)': \(snapped) points were off the \(step) s grid and were moved to the nearest slot."
+                    "'\(entry)': \(snapped) points were off the \(step) s grid and were moved to the nearest slot"
+                        + (collisions > 0
+                            ? "; \(collisions) of them landed on an occupied slot, where the later row was kept." : ".")
                 )
             )
         }

@@ -40,8 +40,8 @@ public struct Ingestor: Sendable {
 
     /// Ingests archives in order.
     ///
-    /// - Throws: only errors that are not the input's fault (the store failing); a bad
-    ///   archive is a `rejected` line in the report.
+    /// - Throws: only when the store cannot even record a rejection; an archive that fails
+    ///   for any other reason is a `rejected` line in the report, and the next one is tried.
     public func ingest(paths: [String], progress: ((IngestProgress) -> Void)? = nil) throws -> IngestReport {
         var report = IngestReport()
         for (i, path) in paths.enumerated() {
@@ -99,11 +99,23 @@ public struct Ingestor: Sendable {
             }
             logger.info("ingested \(name): \(counts.deploysAdded) deploys added, \(counts.deploysUpdated) updated")
             return (ArchiveIngestResult(path: path, sha256: sha256, status: .ingested, counts: counts), problems)
-        } catch let error as ArchiveError {
-            problems.append(.error(error.code.description, error.message))
-            try store.recordRejection(info, error: error.message, manifest: manifest, problems: problems)
-            logger.error("rejected \(name): \(error.message)")
-            return (ArchiveIngestResult(path: path, sha256: sha256, status: .rejected, error: error.message), problems)
+        } catch {
+            // The transaction rolled back. Whatever stopped this archive (its content, or the store
+            // refusing it, such as a blob over SQLite's limit) must not stop the archives after it:
+            // record the rejection and go on. If even that fails, the store itself is broken.
+            let message: String
+            let kind: String
+            if let archiveError = error as? ArchiveError {
+                message = archiveError.message
+                kind = archiveError.code.description
+            } else {
+                message = "'\(path)' could not be stored: \(error)"
+                kind = "store_failed"
+            }
+            problems.append(.error(kind, message))
+            try store.recordRejection(info, error: message, manifest: manifest, problems: problems)
+            logger.error("rejected \(name): \(message)")
+            return (ArchiveIngestResult(path: path, sha256: sha256, status: .rejected, error: message), problems)
         }
     }
 
@@ -206,7 +218,9 @@ public struct Ingestor: Sendable {
         // Parsing series is the reader's heaviest work. When the writer has caught up (few records
         // waiting), the reader hands series files over unparsed and the writer parses them, so
         // the two threads share the load whichever side is slower.
+        let readerDone = DispatchSemaphore(value: 0)
         let reader = Thread {
+            defer { readerDone.signal() }
             do {
                 try DeployHistoryReader.read(archiveAt: path, limits: limits, handOff: { queue.count < 4 }) { record in
                     guard queue.push(.record(record)) else { throw Stopped() }
@@ -219,8 +233,12 @@ public struct Ingestor: Sendable {
         }
         reader.stackSize = 8 << 20
         reader.start()
-        // If body throws, close the queue so the reader stops at its next record.
-        defer { queue.close() }
+        // If body throws, close the queue so the reader stops at its next record, and wait for it:
+        // no reading goes on behind a failed archive.
+        defer {
+            queue.close()
+            readerDone.wait()
+        }
         while true {
             switch queue.pop() {
             case .record(.unparsedSeries(let unparsed)):

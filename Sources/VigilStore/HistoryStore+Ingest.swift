@@ -124,8 +124,13 @@ public final class IngestSession {
     }
 
     private static func pendingKeys(_ db: Database) throws -> Set<String> {
-        let feedback = try String.fetchAll(db, sql: "SELECT 'f:' || row_id FROM pending_feedback")
-        let incidents = try String.fetchAll(db, sql: "SELECT 'i:' || row_id FROM pending_incident")
+        // Keyed by what the label is about, not by row, so a newer version of a label that is
+        // still pending does not count as resolving it.
+        let feedback = try String.fetchAll(
+            db,
+            sql: "SELECT 'f:' || length(deploy_id) || ':' || deploy_id || alert_id FROM pending_feedback"
+        )
+        let incidents = try String.fetchAll(db, sql: "SELECT 'i:' || id FROM pending_incident")
         return Set(feedback + incidents)
     }
 
@@ -284,7 +289,20 @@ public final class IngestSession {
                 aligned.start += offset * 2 >= fine ? fine - offset : -offset
                 warning = "history \(app)/\(metric): points moved by \(offset) s onto the stored grid"
             }
-            merged = incomingIsNewer ? base.merging(newer: aligned) : aligned.merging(newer: base)
+            // A union spanning far more slots than both have points (a timestamp in milliseconds, a
+            // clock years off) would allocate without bound: keep the stored history instead.
+            let lo = min(base.start, aligned.start)
+            let hi = max(base.end, aligned.end)
+            let slots = (hi - lo) / base.step + 1
+            if slots > Int64(base.count + aligned.count) * 50 + 10_000 || slots > SeriesLimits.maxLength {
+                warning =
+                    "history \(app)/\(metric): the incoming points (\(RFC3339.format(incoming.start)) to "
+                    + "\(RFC3339.format(incoming.end))) lie too far from the stored history (\(RFC3339.format(stored.start)) "
+                    + "to \(RFC3339.format(stored.end))) to share a grid; the incoming points were ignored"
+                merged = stored
+            } else {
+                merged = incomingIsNewer ? base.merging(newer: aligned) : aligned.merging(newer: base)
+            }
             mergedExport = max(storedExport, exportedAt)
         }
         try db.cachedStatement(
@@ -399,6 +417,11 @@ public final class IngestSession {
             ]
         )
     }
+}
+
+enum SeriesLimits {
+    /// The longest series the store keeps (20 million points, 160 MB), far below SQLite's blob limit.
+    static let maxLength: Int64 = 20_000_000
 }
 
 private func gcd(_ a: Int64, _ b: Int64) -> Int64 {

@@ -228,19 +228,19 @@ public final class HistoryStore: Sendable {
             message TEXT NOT NULL
         );
         -- The effective verdict on an alert: the latest labeled_at wins; ties go to the later export,
-        -- then the later archive, then the later line.
+        -- then the later archive, then the later row of that archive (rows are stored in archive order).
         CREATE VIEW effective_feedback AS
             SELECT * FROM (
                 SELECT f.*, ROW_NUMBER() OVER (
                     PARTITION BY deploy_id, alert_id
-                    ORDER BY labeled_at DESC, exported_at DESC, archive_id DESC, line DESC) AS rank
+                    ORDER BY labeled_at DESC, exported_at DESC, archive_id DESC, row_id DESC) AS rank
                 FROM feedback f)
             WHERE rank = 1;
         -- The effective version of an incident: the one from the latest export.
         CREATE VIEW effective_incident AS
             SELECT * FROM (
                 SELECT i.*, ROW_NUMBER() OVER (
-                    PARTITION BY id ORDER BY exported_at DESC, archive_id DESC, line DESC) AS rank
+                    PARTITION BY id ORDER BY exported_at DESC, archive_id DESC, row_id DESC) AS rank
                 FROM incident i)
             WHERE rank = 1;
         -- Labels waiting for their deploy (or alert) to arrive in a later archive.

@@ -111,14 +111,72 @@ struct SeriesCSVTests {
         #expect(SeriesCSV.inferStep([[0, 60, 121, 180, 239, 300, 360, 420]]) == 60)
     }
 
-    @Test func millisecondTimestampsMixedWithSecondsAreRejectedNotExpanded() {
+    @Test func farApartTimestampsAreRejectedNotExpanded() {
+        let far = Self.t0 + 10 * 365 * 86_400
         let r = SeriesCSV.parse(
             entry: "m.csv",
-            bytes: Self.csv(["timestamp,value", "\(Self.t0),1", "\(Self.t0 + 60),2", "\(Self.t0 * 1000),3"]),
+            bytes: Self.csv(["timestamp,value", "\(Self.t0),1", "\(Self.t0 + 60),2", "\(far),3"]),
             withHost: false
         )
         #expect(r.rejected)
         #expect(r.problems.first?.kind == "sparse_grid")
+    }
+
+    @Test func millisecondTimestampsAreOutOfRangeRows() {
+        var lines = ["timestamp,value"]
+        for i in 0..<40 { lines.append("\(Self.t0 + Int64(i) * 60),\(i)") }
+        lines.append("\(Self.t0 * 1000),99")
+        let r = SeriesCSV.parse(entry: "m.csv", bytes: Self.csv(lines), withHost: false)
+        #expect(!r.rejected)
+        #expect(r.badRows == 1)
+        #expect(r.problems.first?.message.contains("out of range") == true)
+    }
+
+    @Test func extremeTimestampsNeverOverflow() {
+        var lines = ["timestamp,host,value"]
+        for h in 0..<10 {
+            lines.append("-999999999999999999,h\(h),1")
+            lines.append("999999999999999999,h\(h),1")
+            lines.append("-62135596800,h\(h),1")
+            lines.append("253402300799,h\(h),1")
+        }
+        let r = SeriesCSV.parse(entry: "m.csv", bytes: Self.csv(lines), withHost: true)
+        #expect(r.rejected)  // half the rows are out of range, and the rest span 10,000 years
+    }
+
+    @Test func manyHostsWithSparseRowsCannotExpandIntoGigabytes() {
+        var lines = ["timestamp,host,value"]
+        for h in 0..<3000 {
+            lines.append("0,host-\(h),1")
+            lines.append("60,host-\(h),1")
+            lines.append("600000,host-\(h),1")
+        }
+        let r = SeriesCSV.parse(entry: "m.csv", bytes: Self.csv(lines), withHost: true)
+        #expect(r.rejected)
+        #expect(r.problems.first?.kind == "sparse_grid")
+    }
+
+    @Test func manyHostsAreFoundByName() {
+        var lines = ["timestamp,host,value"]
+        for m in 0..<3 {
+            for h in 0..<40 { lines.append("\(Self.t0 + Int64(m) * 60),host-\(h),\(h * 10 + m)") }
+        }
+        let r = SeriesCSV.parse(entry: "m.csv", bytes: Self.csv(lines), withHost: true)
+        #expect(r.series.count == 40)
+        let h7 = r.series.first { $0.host == "host-7" }
+        #expect(h7?.series.values == [70, 71, 72])
+    }
+
+    @Test func differentTimesOnOneSlotAreNotCalledDuplicates() {
+        let t = Self.t0
+        var lines = ["timestamp,value"]
+        for i in 0..<20 { lines.append("\(t + Int64(i) * 60),\(i)") }
+        lines.append("\(t + 125),99")  // off the 60 s grid, lands on the slot of t + 120
+        let r = SeriesCSV.parse(entry: "m.csv", bytes: Self.csv(lines), withHost: false)
+        #expect(r.duplicateRows == 0)
+        #expect(r.series[0].series.step == 60)
+        #expect(r.series[0].series.values[2] == 99)
+        #expect(r.problems.contains { $0.kind == "off_grid" && $0.message.contains("occupied slot") })
     }
 }
 

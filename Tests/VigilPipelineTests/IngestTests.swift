@@ -73,6 +73,7 @@ struct IngestTests {
 
     @Test(arguments: [
         ("truncated.tar.gz", "damaged"), ("not-an-archive.tar.gz", "not a tar"), ("ratio-bomb.tar.gz", "200:1"),
+        ("ratio-bomb-unsafe-name.tar.gz", "200:1"),
         ("manifest-v2.tar.gz", "field 'version' is 2"), ("manifest-wrong-format.tar.gz", "field 'format'"),
         ("no-manifest.tar.gz", "no manifest.json"),
     ])
@@ -118,6 +119,21 @@ struct IngestTests {
         #expect(messages.contains { $0.contains("field 'batches' is missing") })
         #expect(messages.contains { $0.contains("field 'started_at'") })
         #expect(try store.status().deploys == 1)
+    }
+
+    @Test func optionalFieldsOfTheWrongTypeAreDroppedNotTheDeploy() throws {
+        let (report, store) = try Self.ingest(["odd-optional-fields.tar.gz"])
+        #expect(report.deploys.added == 1)
+        #expect(report.deploys.rejected == 0)
+        let deploy = try #require(try store.deploy(id: "d-odd"))
+        #expect(deploy.env == nil)
+        #expect(deploy.change == nil)
+        #expect(deploy.baselineHosts.isEmpty)
+        #expect(deploy.metrics.map(\.name) == ["rt.p99"])
+        #expect(deploy.metrics[0].stepSeconds == nil)
+        #expect(deploy.batches.map(\.index) == [0])
+        #expect(report.problems.filter { $0.kind == "deploy_field" }.count >= 6)
+        #expect(try store.series(deployId: "d-odd", metric: "rt.p99").count == 1)
     }
 
     @Test func csvRowRules() throws {
@@ -195,10 +211,14 @@ struct IngestTests {
         let (_, store) = try Self.ingest(["valid.tar.gz"])
         let before = try store.dump()
         let ingestor = Ingestor(store: store, afterRecord: { n in if n == failAt { throw Injected() } })
-        #expect(throws: Injected.self) {
-            _ = try ingestor.ingest(paths: [Self.fixture("deploy-later.tar.gz")])
-        }
-        #expect(try store.dump() == before)
+        let failed = try ingestor.ingest(paths: [Self.fixture("deploy-later.tar.gz")])
+        // The archive is rejected, its transaction rolled back; only the rejection is recorded.
+        #expect(failed.archives.map(\.status) == [.rejected])
+        #expect(failed.archives[0].error?.contains("Injected") == true)
+        #expect(
+            try Self.sections(store.dump(), except: ["archive", "problem"])
+                == Self.sections(before, except: ["archive", "problem"])
+        )
         // The same archive then loads normally.
         let report = try Ingestor(store: store).ingest(paths: [Self.fixture("deploy-later.tar.gz")])
         #expect(report.archives.map(\.status) == [.ingested])

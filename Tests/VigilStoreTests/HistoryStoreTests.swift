@@ -168,6 +168,57 @@ struct HistoryStoreTests {
         #expect(fine == RegularSeries(start: 0, step: 30, values: [1, .nan, 2, .nan, 30, .nan, -4, .nan, 8, 8.5, 9]))
     }
 
+    @Test func historyFarFromTheStoredOneIsIgnoredNotExpanded() throws {
+        let store = try HistoryStore()
+        try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+            _ = try s.mergeHistory(app: "cart", metric: "rt", RegularSeries(start: 0, step: 60, values: [1, 2]))
+        }
+        try Self.ingest(store, "B", exportedAt: 200) { (s: IngestSession) throws in
+            let warning = try s.mergeHistory(
+                app: "cart",
+                metric: "rt",
+                RegularSeries(start: 999_999_999_960, step: 60, values: [1])
+            )
+            #expect(warning?.contains("too far") == true)
+        }
+        #expect(try store.history(app: "cart", metric: "rt") == RegularSeries(start: 0, step: 60, values: [1, 2]))
+    }
+
+    @Test func aNewerVersionOfAPendingLabelDoesNotCountAsResolved() throws {
+        let store = try HistoryStore()
+        let first = FeedbackLabel(deployId: "dx", alertId: "a1", verdict: .truePositive, labeledAt: 1000)
+        try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+            try s.addFeedback(first, entry: "labels/a.jsonl", line: 1)
+        }
+        try Self.ingest(store, "B", exportedAt: 200) { (s: IngestSession) throws in
+            var newer = first
+            newer.labeledAt = 2000
+            try s.addFeedback(newer, entry: "labels/b.jsonl", line: 1)
+            let counts = try s.labelCounts()
+            #expect(counts.resolvedFromPending == 0)
+            #expect(counts.pending == 1)
+        }
+    }
+
+    @Test func tiesInLabeledAtGoToTheLaterRowOfTheArchive() throws {
+        let store = try HistoryStore()
+        try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+            _ = try s.upsertDeploy(Self.deploy("d1", alerts: [GuardAlert(id: "a1", at: Self.t0)]))
+            // Same labeled_at; the second file comes later in the archive though its line number is lower.
+            try s.addFeedback(
+                FeedbackLabel(deployId: "d1", alertId: "a1", verdict: .truePositive, labeledAt: 5),
+                entry: "labels/a.jsonl",
+                line: 9
+            )
+            try s.addFeedback(
+                FeedbackLabel(deployId: "d1", alertId: "a1", verdict: .falsePositive, labeledAt: 5),
+                entry: "labels/b.jsonl",
+                line: 1
+            )
+        }
+        #expect(try store.feedbackVersions(deployId: "d1").first { $0.effective }?.label.verdict == .falsePositive)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func latestLabeledAtWinsAndPendingResolves(kind: StoreKind) throws {
         let store = try kind.make()

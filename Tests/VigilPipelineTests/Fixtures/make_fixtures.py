@@ -145,6 +145,9 @@ def main():
     # 8 MiB of zeros compresses about 1000:1, far beyond the 200:1 cap.
     write("ratio-bomb.tar.gz", gz(tar_bytes(valid_entries() + [("history/cart-service/zeros.csv", b"0" * (8 << 20))])))
 
+    # The same bomb behind an unsafe name must still reject the archive.
+    write("ratio-bomb-unsafe-name.tar.gz", gz(tar_bytes(valid_entries() + [("../zeros.csv", b"0" * (8 << 20))])))
+
     write("manifest-v2.tar.gz", gz(tar_bytes([("manifest.json", jbytes(dict(MANIFEST, version=2)))] + valid_entries()[1:])))
     write("manifest-wrong-format.tar.gz",
           gz(tar_bytes([("manifest.json", jbytes(dict(MANIFEST, format="other")))] + valid_entries()[1:])))
@@ -175,6 +178,14 @@ def main():
         ("metrics/d-20261125-0042/qps.csv", dup.encode()),
     ]
     write("csv-rows.tar.gz", gz(tar_bytes(csv_entries)))
+
+    # Optional fields of the wrong type: the deploy loads, with warnings.
+    odd = deploy(id="d-odd", env=7, change="not an object", baseline_hosts="cart-01")
+    odd["metrics"] = [dict(DEPLOY["metrics"][0], step_s="60", unit=5), {"kind": "system"}]
+    odd["batches"] = [dict(DEPLOY["batches"][0], index="zero")]
+    write("odd-optional-fields.tar.gz", gz(tar_bytes([
+        ("manifest.json", jbytes(MANIFEST)), ("deploys/d-odd.json", jbytes(odd)),
+        ("metrics/d-odd/rt.p99.csv", metric_csv(["cart-17"]))])))
 
     write("orphan-metrics.tar.gz", gz(tar_bytes(
         valid_entries() + [("metrics/d-ghost/rt.p99.csv", metric_csv(["ghost-1"]))])))
