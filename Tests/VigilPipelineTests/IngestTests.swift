@@ -113,11 +113,20 @@ struct IngestTests {
         let (report, store) = try Self.ingest(["invalid-deploys.tar.gz"])
         #expect(report.archives.map(\.status) == [.ingested])
         #expect(report.deploys.added == 1)
-        #expect(report.deploys.rejected == 3)
+        #expect(report.deploys.rejected == 8)
         let messages = report.problems.filter { $0.kind == "deploy_rejected" }.map(\.message)
         #expect(messages.contains { $0.contains("d-broken.json") && $0.contains("not valid JSON") })
-        #expect(messages.contains { $0.contains("field 'batches' is missing") })
-        #expect(messages.contains { $0.contains("field 'started_at'") })
+        for field in ["id", "app", "started_at", "batches", "metrics"] {
+            #expect(messages.contains { $0.contains("field '\(field)' is missing") }, "\(field)")
+        }
+        #expect(messages.contains { $0.contains("field 'started_at' must be an RFC 3339 time") })
+        #expect(messages.contains { $0.contains("field 'id' is 'd-other'") })
+        // Names outside [A-Za-z0-9._:-]{1,128} are refused, naming what was wrong.
+        let badNames = report.problems.filter { $0.kind == "bad_name" }.map(\.message)
+        #expect(badNames.count == 3)
+        #expect(badNames.contains { $0.contains("deploy id 'd bad name'") })
+        #expect(badNames.contains { $0.contains("metric name 'rt p99!'") })
+        #expect(badNames.contains { $0.contains("app 'cart service'") })
         #expect(try store.status().deploys == 1)
     }
 
@@ -134,6 +143,17 @@ struct IngestTests {
         #expect(deploy.batches.map(\.index) == [0])
         #expect(report.problems.filter { $0.kind == "deploy_field" }.count >= 6)
         #expect(try store.series(deployId: "d-odd", metric: "rt.p99").count == 1)
+    }
+
+    @Test func namesFollowTheFormatsPattern() {
+        #expect(DeployHistoryReader.isValidName("d-20261125-0042"))
+        #expect(DeployHistoryReader.isValidName("a.b_c:d-E9"))
+        #expect(DeployHistoryReader.isValidName(String(repeating: "x", count: 128)))
+        #expect(!DeployHistoryReader.isValidName(String(repeating: "x", count: 129)))
+        #expect(!DeployHistoryReader.isValidName(""))
+        #expect(!DeployHistoryReader.isValidName("a b"))
+        #expect(!DeployHistoryReader.isValidName("a/b"))
+        #expect(!DeployHistoryReader.isValidName("é"))
     }
 
     @Test func csvRowRules() throws {

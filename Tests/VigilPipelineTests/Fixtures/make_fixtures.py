@@ -157,6 +157,14 @@ def main():
         ("deploys/d-broken.json", b'{"id": "d-broken", "app": "cart-service", '),
         ("deploys/d-nobatches.json", jbytes({k: v for k, v in deploy(id="d-nobatches").items() if k != "batches"})),
         ("deploys/d-badtime.json", jbytes(deploy(id="d-badtime", started_at="yesterday"))),
+        ("deploys/d-noid.json", jbytes({k: v for k, v in deploy(id="d-noid").items() if k != "id"})),
+        ("deploys/d-noapp.json", jbytes({k: v for k, v in deploy(id="d-noapp").items() if k != "app"})),
+        ("deploys/d-nostart.json", jbytes({k: v for k, v in deploy(id="d-nostart").items() if k != "started_at"})),
+        ("deploys/d-nometrics.json", jbytes({k: v for k, v in deploy(id="d-nometrics").items() if k != "metrics"})),
+        ("deploys/d-wrongid.json", jbytes(deploy(id="d-other"))),
+        ("deploys/d bad name.json", jbytes(deploy(id="d bad name"))),
+        ("metrics/d-20261125-0042/rt p99!.csv", metric_csv(["cart-17"])),
+        ("history/cart service/rt.p99.csv", history_csv(T0, 5)),
     ]
     write("invalid-deploys.tar.gz", gz(tar_bytes(bad_deploys)))
 
