@@ -1,0 +1,162 @@
+import Foundation
+
+/// The two-sample, two-sided Kolmogorov–Smirnov test.
+///
+/// `D = max_v |F_x(v) - F_y(v)|` over the pooled points, with right-continuous empirical CDFs
+/// `F(v) = #{sample ≤ v}/size`.
+///
+/// Source: N. Smirnov, Ann. Math. Statist. 19(2), 1948; J. L. Hodges, "The significance
+/// probability of the Smirnov two-sample test", Arkiv för Matematik 3, 1958; scipy 1.17
+/// `ks_2samp`.
+public enum KolmogorovSmirnov {
+    /// The statistic and its p-values.
+    public struct Result: Sendable, Hashable {
+        /// `D = max|F_x - F_y|`, computed from float differences `k1/n1 - k2/n2` as scipy does.
+        public var d: Double
+        /// The first point of `concat(sorted x, sorted y)` at which the extreme difference is reached.
+        public var location: Double
+        /// `+1` when `max(F_x - F_y) ≥ max(F_y - F_x)`, else `-1`.
+        public var sign: Int
+        /// `D` rounded onto the lattice `h / lcm(n1, n2)`.
+        public var dLattice: Double
+        /// Exact `P(D ≥ d)` by lattice-path counting.
+        public var pExact: Double
+        /// The limiting Kolmogorov distribution `Q(√(n1 n2/(n1+n2)) · D)`.
+        public var pKolmogorovLimit: Double
+    }
+
+    /// Runs the test.
+    ///
+    /// - Parameters:
+    ///   - x: First sample, without NaN.
+    ///   - y: Second sample, without NaN.
+    /// - Returns: `nil` when either sample is empty.
+    /// - Complexity: O(N log N + n1·n2) (the exact p-value visits every lattice point once).
+    public static func test(_ x: [Double], _ y: [Double]) -> Result? {
+        let n1 = x.count
+        let n2 = y.count
+        guard n1 > 0, n2 > 0 else { return nil }
+        let sx = x.sorted()
+        let sy = y.sorted()
+        let all = sx + sy
+        var maxDiff = -Double.infinity
+        var maxAt = 0
+        var minDiff = Double.infinity
+        var minAt = 0
+        for (i, v) in all.enumerated() {
+            let diff = Double(upperBound(sx, v)) / Double(n1) - Double(upperBound(sy, v)) / Double(n2)
+            if diff > maxDiff {
+                maxDiff = diff
+                maxAt = i
+            }
+            if diff < minDiff {
+                minDiff = diff
+                minAt = i
+            }
+        }
+        let minS = -minDiff
+        let positive = !(minS > maxDiff)
+        let d = max(minS, maxDiff)
+        let g = gcd(n1, n2)
+        let lcm = (n1 / g) * n2
+        let h = Int((d * Double(lcm)).rounded(.toNearestOrEven))
+        let en = Double(n1) * Double(n2) / Double(n1 + n2)
+        return Result(
+            d: d,
+            location: all[positive ? maxAt : minAt],
+            sign: positive ? 1 : -1,
+            dLattice: Double(h) / Double(lcm),
+            pExact: exactPValue(n1: n1, n2: n2, h: h),
+            pKolmogorovLimit: kolmogorovSurvival(en.squareRoot() * d)
+        )
+    }
+
+    /// Exact `P(D ≥ h/lcm(n1, n2))` under the null hypothesis.
+    ///
+    /// A uniformly random monotone lattice path from `(0,0)` to `(n1,n2)` steps right from `(i,j)`
+    /// with probability `(n1-i)/(n1+n2-i-j)`. The path has `D ≥ d` exactly when it reaches a point
+    /// with `|i·n2/g - j·n1/g| ≥ h`. Probability mass is pushed forward through the points
+    /// strictly inside the band and summed where it first leaves, so the p-value is a sum of
+    /// positive terms (no `1 - p` cancellation; cf. Viehmann 2021, arXiv:2102.08037). Ties get
+    /// no special treatment.
+    ///
+    /// - Complexity: O(n1·n2) time, O(n2) memory.
+    public static func exactPValue(n1: Int, n2: Int, h: Int) -> Double {
+        guard h > 0 else { return 1 }
+        let g = gcd(n1, n2)
+        let a = n2 / g
+        let b = n1 / g
+        func outside(_ i: Int, _ j: Int) -> Bool { abs(i * a - j * b) >= h }
+        var row = [Double](repeating: 0, count: n2 + 1)
+        row[0] = 1
+        var pOut = 0.0
+        for i in 0...n1 {
+            var next = [Double](repeating: 0, count: n2 + 1)
+            for j in 0...n2 {
+                let mass = row[j]
+                if mass == 0 { continue }
+                let remaining = Double(n1 + n2 - i - j)
+                if remaining == 0 { continue }
+                if i < n1 {
+                    let step = mass * Double(n1 - i) / remaining
+                    if outside(i + 1, j) { pOut += step } else { next[j] += step }
+                }
+                if j < n2 {
+                    let step = mass * Double(n2 - j) / remaining
+                    if outside(i, j + 1) { pOut += step } else { row[j + 1] += step }
+                }
+            }
+            row = next
+        }
+        return min(max(pOut, 0), 1)
+    }
+
+    /// The survival function of the limiting Kolmogorov distribution,
+    /// `Q(z) = 2 Σ_{k≥1} (-1)^(k-1) exp(-2k²z²)`.
+    ///
+    /// For `z < 1` the alternating series converges slowly, so the Jacobi-theta form
+    /// `1 - √(2π)/z Σ_{k≥1} exp(-(2k-1)²π²/(8z²))` is used instead.
+    ///
+    /// Source: A. Kolmogorov, Giornale dell'Istituto Italiano degli Attuari 4, 1933.
+    /// - Complexity: O(1) (at most a few dozen terms).
+    public static func kolmogorovSurvival(_ z: Double) -> Double {
+        if z <= 0 { return 1 }
+        if z < 1 {
+            var s = 0.0
+            for k in 1...50 {
+                let odd = Double(2 * k - 1)
+                let term = exp(-odd * odd * Double.pi * Double.pi / (8 * z * z))
+                s += term
+                if term < 1e-17 * s { break }
+            }
+            return min(1, max(0, 1 - (2 * Double.pi).squareRoot() / z * s))
+        }
+        var s = 0.0
+        var sign = 1.0
+        for k in 1...100 {
+            let kd = Double(k)
+            let term = exp(-2 * kd * kd * z * z)
+            s += sign * term
+            sign = -sign
+            if term < 1e-17 * abs(s) { break }
+        }
+        return min(1, max(0, 2 * s))
+    }
+
+    /// Number of elements of ascending `a` that are `≤ v`.
+    private static func upperBound(_ a: [Double], _ v: Double) -> Int {
+        var lo = 0
+        var hi = a.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if a[mid] <= v { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    private static func gcd(_ a: Int, _ b: Int) -> Int {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        return x
+    }
+}
