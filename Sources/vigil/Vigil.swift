@@ -13,6 +13,8 @@ struct Vigil: ParsableCommand {
               vigil status
             Generate sample data with `vigil datasets synth`.
             """,
-        subcommands: [IngestCommand.self, StatusCommand.self, DeploysCommand.self, DatasetsCommand.self]
+        subcommands: [
+            IngestCommand.self, StatusCommand.self, DeploysCommand.self, DetectCommand.self, DatasetsCommand.self,
+        ]
     )
 }

@@ -4,18 +4,20 @@ internal import Foundation
 ///
 /// At target point `i` the window is the last `window` non-missing target points up to `i`;
 /// the score is `−log10(p)` of a two-sided two-sample test between the window and the
-/// reference, set to 0 unless the window's median moved from the reference median in the
-/// harmful direction by at least `min_effect` times the reference scale (the larger of
+/// latest `reference_window` reference points, set to 0 unless the window's median moved
+/// from the reference median in the harmful direction by at least `min_effect` times the reference scale (the larger of
 /// |median| and the IQR), so a tiny but consistent shift on a large sample does not pause a
 /// release. The threshold 2 means p < 0.01.
 struct SlidingTwoSampleTest: Sendable {
     var window: Int
+    var referenceWindow: Int
     var minEffect: Double
     var pValue: @Sendable ([Double], [Double]) -> Double?
 
     func scores(for input: DetectionInput) -> [Double] {
         var scores = [Double](repeating: 0, count: input.target.count)
-        let reference = input.reference.filter { !$0.isNaN }
+        // The latest points of the reference, as a canary judge compares windows of similar size.
+        let reference = Array(input.reference.filter { !$0.isNaN }.suffix(referenceWindow))
         guard reference.count >= 3, let referenceMedian = Quantile.linear(reference, p: 0.5),
             let q1 = Quantile.linear(reference, p: 0.25), let q3 = Quantile.linear(reference, p: 0.75)
         else { return scores }
@@ -49,6 +51,7 @@ public struct MannWhitneyDetector: AnomalyDetector {
         let values = try Self.resolve(parameters)
         test = SlidingTwoSampleTest(
             window: Int(values["window"] ?? 15),
+            referenceWindow: Int(values["reference_window"] ?? 120),
             minEffect: values["min_effect"] ?? 0.05,
             pValue: { MannWhitneyU.test($0, $1)?.pAsymptotic }
         )
@@ -71,6 +74,7 @@ public struct KSDetector: AnomalyDetector {
         let values = try Self.resolve(parameters)
         test = SlidingTwoSampleTest(
             window: Int(values["window"] ?? 15),
+            referenceWindow: Int(values["reference_window"] ?? 120),
             minEffect: values["min_effect"] ?? 0.05,
             pValue: { KolmogorovSmirnov.test($0, $1)?.pExact }
         )
@@ -87,6 +91,14 @@ private let twoSampleParameters: [DetectorParameter] = [
         maximum: 1440,
         isInteger: true,
         summary: "Target points in the sliding window."
+    ),
+    DetectorParameter(
+        name: "reference_window",
+        defaultValue: 120,
+        minimum: 10,
+        maximum: 100_000,
+        isInteger: true,
+        summary: "Latest reference points the window is compared with."
     ),
     DetectorParameter(
         name: "min_effect",

@@ -1,0 +1,147 @@
+internal import Foundation
+public import VigilCore
+
+/// `vigil detect`: score one `timestamp,value` CSV with one detector.
+///
+/// The first `referencePoints` rows are the reference (normal behaviour); every later row
+/// is scored against them. Rows are taken in file order, as NAB does.
+public enum DetectRun {
+    public struct Configuration: Sendable {
+        public var csvPath: String
+        public var detector: String
+        public var parameters: [String: Double]
+        public var direction: Direction
+        /// Rows used as the reference; `nil` means `referenceFraction` of the rows.
+        public var referencePoints: Int?
+        public var referenceFraction: Double
+        /// `nil`: the detector's textbook threshold.
+        public var threshold: Double?
+
+        public init(
+            csvPath: String,
+            detector: String,
+            parameters: [String: Double] = [:],
+            direction: Direction = .both,
+            referencePoints: Int? = nil,
+            referenceFraction: Double = 0.5,
+            threshold: Double? = nil
+        ) {
+            self.csvPath = csvPath
+            self.detector = detector
+            self.parameters = parameters
+            self.direction = direction
+            self.referencePoints = referencePoints
+            self.referenceFraction = referenceFraction
+            self.threshold = threshold
+        }
+    }
+
+    public struct Result: Sendable, Encodable {
+        public var detector: String
+        public var params: [String: Double]
+        public var threshold: Double
+        public var referencePoints: Int
+        /// One score per row; reference rows score 0.
+        public var scores: [Double]
+        /// Row indices (0-based, file order) whose score is above the threshold.
+        public var flagged: [Int]
+        public var timestamps: [Int64]
+
+        enum CodingKeys: String, CodingKey {
+            case detector, params, threshold, scores, flagged
+            case referencePoints = "reference_points"
+        }
+    }
+
+    public struct InputError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func run(_ configuration: Configuration) throws -> Result {
+        let detector: any AnomalyDetector
+        do {
+            detector = try DetectorCatalog.make(configuration.detector, parameters: configuration.parameters)
+        } catch {
+            throw InputError(description: error.message)
+        }
+        let (times, values) = try readSeries(configuration.csvPath)
+        let reference =
+            configuration.referencePoints
+            ?? Int((Double(values.count) * configuration.referenceFraction).rounded(.down))
+        guard reference >= 1 && reference < values.count else {
+            throw InputError(
+                description: "'\(configuration.csvPath)' has \(values.count) rows; the reference must leave at least "
+                    + "one row to score (reference: \(reference))."
+            )
+        }
+        let input = DetectionInput(
+            target: Array(values[reference...]),
+            reference: Array(values[..<reference]),
+            direction: configuration.direction
+        )
+        let scores = [Double](repeating: 0, count: reference) + detector.scores(for: input)
+        let threshold = configuration.threshold ?? type(of: detector).defaultThreshold
+        var params: [String: Double] = [:]
+        for p in type(of: detector).parameters { params[p.name] = configuration.parameters[p.name] ?? p.defaultValue }
+        return Result(
+            detector: configuration.detector,
+            params: params,
+            threshold: threshold,
+            referencePoints: reference,
+            scores: scores,
+            flagged: flaggedIndices(scores, threshold: threshold),
+            timestamps: times
+        )
+    }
+
+    /// Reads `timestamp,value` rows in file order. Timestamps: Unix seconds, RFC 3339, or
+    /// `YYYY-MM-DD HH:MM:SS` without a zone (NAB's form), read as UTC. Extra columns are ignored.
+    static func readSeries(_ path: String) throws -> (times: [Int64], values: [Double]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError(description: "Cannot read '\(path)'.")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(whereSeparator: \.isNewline).makeIterator()
+        guard let header = lines.next() else { throw InputError(description: "'\(path)' is empty.") }
+        let names = header.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        guard let t = names.firstIndex(of: "timestamp"), let v = names.firstIndex(of: "value") else {
+            throw InputError(
+                description: "'\(path)' line 1: expected columns 'timestamp' and 'value', found '\(header)'."
+            )
+        }
+        var times: [Int64] = []
+        var values: [Double] = []
+        var lineNumber = 1
+        while let line = lines.next() {
+            lineNumber += 1
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > max(t, v) else {
+                throw InputError(description: "'\(path)' line \(lineNumber): expected \(names.count) fields.")
+            }
+            let stamp = fields[t].trimmingCharacters(in: .whitespaces)
+            guard
+                let time = Int64(stamp) ?? RFC3339.parse(stamp)
+                    ?? (stamp.count == 19 ? RFC3339.parse(stamp + "Z") : nil)
+            else {
+                throw InputError(
+                    description: "'\(path)' line \(lineNumber): field 'timestamp' ('\(stamp)') is not a time."
+                )
+            }
+            let raw = fields[v].trimmingCharacters(in: .whitespaces)
+            let value: Double
+            if raw.isEmpty || raw.lowercased() == "nan" || raw.lowercased() == "null" {
+                value = .nan
+            } else if let parsed = Double(raw), parsed.isFinite {
+                value = parsed
+            } else {
+                throw InputError(description: "'\(path)' line \(lineNumber): field 'value' ('\(raw)') is not a number.")
+            }
+            times.append(time)
+            values.append(value)
+        }
+        guard !values.isEmpty else { throw InputError(description: "'\(path)' has a header but no rows.") }
+        return (times, values)
+    }
+}
