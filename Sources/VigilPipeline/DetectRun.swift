@@ -16,6 +16,10 @@ public enum DetectRun {
         public var referenceFraction: Double
         /// `nil`: the detector's textbook threshold.
         public var threshold: Double?
+        /// A seasonal baseline fitted on the reference rows; the detector then scores the residuals.
+        public var seasonal: SeasonalMethod?
+        /// The seasonal period in seconds (a day by default).
+        public var period: Int64
 
         public init(
             csvPath: String,
@@ -24,8 +28,12 @@ public enum DetectRun {
             direction: Direction = .both,
             referencePoints: Int? = nil,
             referenceFraction: Double = 0.5,
-            threshold: Double? = nil
+            threshold: Double? = nil,
+            seasonal: SeasonalMethod? = nil,
+            period: Int64 = 86_400
         ) {
+            self.seasonal = seasonal
+            self.period = period
             self.csvPath = csvPath
             self.detector = detector
             self.parameters = parameters
@@ -40,6 +48,7 @@ public enum DetectRun {
         public var detector: String
         public var params: [String: Double]
         public var threshold: Double
+        public var seasonal: String?
         public var referencePoints: Int
         /// One score per row; reference rows score 0.
         public var scores: [Double]
@@ -48,7 +57,7 @@ public enum DetectRun {
         public var timestamps: [Int64]
 
         enum CodingKeys: String, CodingKey {
-            case detector, params, threshold, scores, flagged
+            case detector, params, threshold, scores, flagged, seasonal
             case referencePoints = "reference_points"
         }
     }
@@ -74,9 +83,13 @@ public enum DetectRun {
                     + "one row to score (reference: \(reference))."
             )
         }
+        var scored = values
+        if let method = configuration.seasonal {
+            scored = try residuals(times: times, values: values, reference: reference, method: method, configuration)
+        }
         let input = DetectionInput(
-            target: Array(values[reference...]),
-            reference: Array(values[..<reference]),
+            target: Array(scored[reference...]),
+            reference: Array(scored[..<reference]),
             direction: configuration.direction
         )
         let scores = [Double](repeating: 0, count: reference) + detector.scores(for: input)
@@ -87,11 +100,55 @@ public enum DetectRun {
             detector: configuration.detector,
             params: params,
             threshold: threshold,
+            seasonal: configuration.seasonal?.rawValue,
             referencePoints: reference,
             scores: scores,
             flagged: flaggedIndices(scores, threshold: threshold),
             timestamps: times
         )
+    }
+
+    /// Value minus the seasonal expectation fitted on the reference rows (NaN where unknown).
+    static func residuals(
+        times: [Int64],
+        values: [Double],
+        reference: Int,
+        method: SeasonalMethod,
+        _ configuration: Configuration
+    ) throws -> [Double] {
+        // Lay the reference rows on a regular grid (the most common gap) for the fit.
+        let referenceTimes = Array(times[..<reference])
+        var gaps: [Int64: Int] = [:]
+        for (a, b) in zip(referenceTimes, referenceTimes.dropFirst()) where b > a { gaps[b - a, default: 0] += 1 }
+        guard let step = gaps.max(by: { ($0.value, -$0.key) < ($1.value, -$1.key) })?.key,
+            let start = referenceTimes.min(), let end = referenceTimes.max()
+        else {
+            throw InputError(description: "The reference rows of '\(configuration.csvPath)' have no time step.")
+        }
+        let count = Int((end - start) / step) + 1
+        guard count <= 20_000_000 else {
+            throw InputError(description: "The reference rows of '\(configuration.csvPath)' span too long a time.")
+        }
+        var grid = [Double](repeating: .nan, count: count)
+        for (t, v) in zip(referenceTimes, values) {
+            let k = Int(((t - start) + step / 2) / step)
+            if k >= 0 && k < count { grid[k] = v }
+        }
+        guard
+            let baseline = SeasonalBaseline.fit(
+                method,
+                history: RegularSeries(start: start, step: step, values: grid),
+                period: configuration.period
+            )
+        else {
+            throw InputError(
+                description: "Cannot fit a \(method.rawValue) baseline with period \(configuration.period) s on the "
+                    + "\(reference) reference rows of '\(configuration.csvPath)' (STL and Holt-Winters need two full "
+                    + "periods; the period must be a multiple of the \(step) s step)."
+            )
+        }
+        let expected = baseline.expected(at: times)
+        return zip(values, expected).map { $0 - $1 }
     }
 
     /// Reads `timestamp,value` rows in file order. Timestamps: Unix seconds, RFC 3339, or

@@ -40,6 +40,12 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Threshold on the score (default: the detector's textbook rule).")
     var threshold: Double?
 
+    @Option(help: "Remove normal seasonality first, fitted on the reference rows: stl, holt-winters or profile.")
+    var seasonal: String?
+
+    @Option(help: ArgumentHelp("The seasonal period in seconds.", valueName: "seconds"))
+    var period: Int64 = 86_400
+
     @Flag(help: #"Print {"detector","params","threshold","reference_points","scores","flagged"}."#)
     var json = false
 
@@ -50,6 +56,10 @@ struct DetectCommand: ParsableCommand {
         guard Direction(rawValue: direction) != nil else {
             throw ValidationError("--direction must be up, down or both.")
         }
+        if let seasonal, SeasonalMethod(rawValue: seasonal) == nil {
+            throw ValidationError("--seasonal must be stl, holt-winters or profile, not '\(seasonal)'.")
+        }
+        guard period > 0 else { throw ValidationError("--period must be positive.") }
         _ = try parsedParameters()
     }
 
@@ -88,7 +98,9 @@ struct DetectCommand: ParsableCommand {
                     parameters: try parsedParameters(),
                     direction: direction,
                     referencePoints: reference,
-                    threshold: threshold
+                    threshold: threshold,
+                    seasonal: seasonal.flatMap(SeasonalMethod.init),
+                    period: period
                 )
             )
         } catch let error as DetectRun.InputError {
@@ -99,7 +111,7 @@ struct DetectCommand: ParsableCommand {
             return
         }
         print(
-            "\(result.detector) on \(csv): \(result.scores.count) rows, reference \(result.referencePoints), "
+            "\(result.detector)\(result.seasonal.map { " on \($0) residuals" } ?? "") of \(csv): \(result.scores.count) rows, reference \(result.referencePoints), "
                 + "threshold \(result.threshold)"
         )
         print("flagged: \(result.flagged.count) rows")

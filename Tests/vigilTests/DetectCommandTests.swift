@@ -36,6 +36,37 @@ struct DetectCommandTests {
         #expect(object["params"] is [String: Any])
     }
 
+    @Test(arguments: ["stl", "holt-winters", "profile"])
+    func aSeasonalBaselineExposesASpikeTheRawSeriesHides(method: String) throws {
+        // Four days at 5 minutes of a strong daily wave; on day 4 a bump of +8 at the wave's trough.
+        // (Three reference days: the profile needs 3 points per 5-minute bucket.)
+        let dir = try CommandLineTests.temporaryDirectory()
+        let csv = dir.appendingPathComponent("daily.csv")
+        var lines = ["timestamp,value"]
+        var g = 0.0
+        for i in 0..<(4 * 288) {
+            g = (g * 7919 + 13).truncatingRemainder(dividingBy: 101)
+            let wave = 50 + 40 * sin(2 * Double.pi * Double(i % 288) / 288)
+            let bump = i == 3 * 288 + 216 ? 8.0 : 0
+            lines.append("\(1_795_564_800 + i * 300),\(wave + bump + (g - 50) / 100)")
+        }
+        try (lines.joined(separator: "\n") + "\n").write(to: csv, atomically: true, encoding: .utf8)
+        let raw = try CommandLineTests.run([
+            "detect", "--detector", "zscore", "--csv", csv.path, "--reference", "864", "--json",
+        ])
+        let rawFlagged = try #require(try JSONSerialization.jsonObject(with: Data(raw.stdout.utf8)) as? [String: Any])[
+            "flagged"
+        ]
+        #expect((rawFlagged as? [Int])?.contains(3 * 288 + 216) == false)
+        let r = try CommandLineTests.run([
+            "detect", "--detector", "zscore", "--seasonal", method, "--csv", csv.path, "--reference", "864", "--json",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((object["flagged"] as? [Int])?.contains(3 * 288 + 216) == true, "\(method)")
+        #expect(object["seasonal"] as? String == method)
+    }
+
     @Test func badInputNamesTheFileLineAndField() throws {
         let dir = try CommandLineTests.temporaryDirectory()
         let csv = dir.appendingPathComponent("bad.csv")
