@@ -1,0 +1,126 @@
+import Testing
+import VigilCore
+
+struct DetectionModeTests {
+    static let t0: Int64 = 1_795_600_800
+
+    /// Released hosts r1 (batch 0) and r2 (batch 1, 30 minutes later); baseline b1, b2.
+    static let deploy = Deploy(
+        id: "d",
+        app: "a",
+        startedAt: t0,
+        finishedAt: t0 + 3600,
+        batches: [Batch(index: 0, startedAt: t0, hosts: ["r1"]), Batch(index: 1, startedAt: t0 + 1800, hosts: ["r2"])],
+        baselineHosts: ["b1", "b2"],
+        metrics: [MetricSpec(name: "rt", direction: .up, stepSeconds: 60)]
+    )
+
+    /// Two hours before to one hour after, at 60 s, with a small per-host wobble.
+    static func series(_ host: String, offset: Double, effect: (Int64) -> Double) -> HostSeries {
+        let start = t0 - 7200
+        let values = (0..<180).map { i -> Double in
+            let t = start + Int64(i) * 60
+            return 100 + offset + Double((i * 7 + host.count) % 5) * 0.2 + effect(t)
+        }
+        return HostSeries(host: host, series: RegularSeries(start: start, step: 60, values: values))
+    }
+
+    static func peak(_ t: Int64) -> Double { t >= t0 + 600 && t < t0 + 1500 ? 50 : 0 }
+
+    @Test func aTrafficPeakOnEveryHostCancelsOnlyAgainstUnreleasedHosts() throws {
+        let all = ["r1", "r2", "b1", "b2"].enumerated().map { Self.series($1, offset: Double($0), effect: Self.peak) }
+        let detector = try ZScoreDetector()
+        let builder = DetectionInputBuilder()
+        let versusBaseline = builder.inputs(
+            deploy: Self.deploy,
+            metric: Self.deploy.metrics[0],
+            series: all,
+            mode: .releasedVsUnreleased
+        )
+        #expect(versusBaseline.map(\.host) == ["r1", "r2"])
+        #expect(versusBaseline.allSatisfy { detector.scores(for: $0.input).allSatisfy { $0 < 3 } })
+        let beforeAfter = builder.inputs(
+            deploy: Self.deploy,
+            metric: Self.deploy.metrics[0],
+            series: all,
+            mode: .beforeAfter
+        )
+        #expect(detector.scores(for: beforeAfter[0].input).contains { $0 > 3 })
+    }
+
+    @Test func aFaultOnOneReleasedHostShowsInBothModes() throws {
+        let fault: (Int64) -> Double = { $0 >= Self.t0 + 300 ? 30 : 0 }
+        let all = [
+            Self.series("r1", offset: 0, effect: fault), Self.series("r2", offset: 1, effect: { _ in 0 }),
+            Self.series("b1", offset: 2, effect: { _ in 0 }), Self.series("b2", offset: 3, effect: { _ in 0 }),
+        ]
+        let detector = try ZScoreDetector()
+        for mode in [DetectionMode.beforeAfter, .releasedVsUnreleased] {
+            let inputs = DetectionInputBuilder().inputs(
+                deploy: Self.deploy,
+                metric: Self.deploy.metrics[0],
+                series: all,
+                mode: mode
+            )
+            #expect(detector.scores(for: inputs[0].input).contains { $0 > 3 }, "\(mode)")
+            #expect(detector.scores(for: inputs[1].input).allSatisfy { $0 < 3 }, "\(mode)")
+        }
+    }
+
+    @Test func targetsStartAtEachHostsBatchAndReferencesBeforeTheDeploy() {
+        let all = ["r1", "r2"].map { Self.series($0, offset: 0, effect: { _ in 0 }) }
+        let inputs = DetectionInputBuilder().inputs(
+            deploy: Self.deploy,
+            metric: Self.deploy.metrics[0],
+            series: all,
+            mode: .beforeAfter
+        )
+        #expect(inputs[0].targetTimes.first == Self.t0)
+        #expect(inputs[1].targetTimes.first == Self.t0 + 1800)
+        #expect(inputs[0].input.reference.count == 120)
+        #expect(inputs[1].batch == 1)
+        #expect(inputs[0].input.direction == .up)
+    }
+
+    @Test func modesThatCannotApplyGiveNoInputs() {
+        var noBaseline = Self.deploy
+        noBaseline.baselineHosts = []
+        let all = ["r1", "r2"].map { Self.series($0, offset: 0, effect: { _ in 0 }) }
+        let builder = DetectionInputBuilder()
+        #expect(
+            builder.inputs(deploy: noBaseline, metric: noBaseline.metrics[0], series: all, mode: .releasedVsUnreleased)
+                .isEmpty
+        )
+        #expect(
+            builder.inputs(deploy: Self.deploy, metric: Self.deploy.metrics[0], series: all, mode: .singleMetric)
+                .isEmpty
+        )
+        #expect(
+            builder.inputs(deploy: Self.deploy, metric: Self.deploy.metrics[0], series: [], mode: .beforeAfter).isEmpty
+        )
+    }
+
+    @Test func singleMetricScoresResidualsFromTheExpectation() throws {
+        let wave: @Sendable (Int64) -> Double = { Double(($0 / 60) % 10) * 10 }
+        let all = [Self.series("r1", offset: 0, effect: wave)]
+        let builder = DetectionInputBuilder(expectation: { times in times.map { 100 + wave($0) } })
+        let inputs = builder.inputs(
+            deploy: Self.deploy,
+            metric: Self.deploy.metrics[0],
+            series: all,
+            mode: .singleMetric
+        )
+        #expect(inputs.count == 1)
+        #expect(inputs[0].input.target.allSatisfy { abs($0) < 1 })
+    }
+
+    @Test func multiMetricRules() {
+        let a = (scores: [3.0, 0, 6], threshold: 3.0, kind: MetricKind?.some(.business))
+        let b = (scores: [0.0, 4, 4], threshold: 2.0, kind: MetricKind?.some(.system))
+        #expect(MultiMetricRule.max.combine([a, b]) == [1, 2, 2])
+        #expect(MultiMetricRule.kOfN(2).combine([a, b]) == [0, 0, 2])
+        #expect(MultiMetricRule.kOfN(3).combine([a, b]) == [0, 0, 0])
+        #expect(MultiMetricRule.weighted([.business: 3]).combine([a, b]) == [0.75, 0.5, 2])
+        #expect(MultiMetricRule.max.combine([]) == [])
+    }
+}
