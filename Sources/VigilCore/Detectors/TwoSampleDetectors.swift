@@ -37,6 +37,18 @@ struct SlidingTwoSampleTest: Sendable {
     }
 }
 
+extension SlidingTwoSampleTest {
+    /// Reads the shared parameters (already resolved: present and in range).
+    init(_ values: [String: Double], pValue: @escaping @Sendable ([Double], [Double]) -> Double?) {
+        self.init(
+            window: Int(values["window"] ?? 15),
+            referenceWindow: Int(values["reference_window"] ?? 120),
+            minEffect: values["min_effect"] ?? 0.05,
+            pValue: pValue
+        )
+    }
+}
+
 /// Mann–Whitney U between a sliding target window and the reference (tie-corrected asymptotic p).
 public struct MannWhitneyDetector: AnomalyDetector {
     public static let name = "mann_whitney"
@@ -48,13 +60,7 @@ public struct MannWhitneyDetector: AnomalyDetector {
     let test: SlidingTwoSampleTest
 
     public init(parameters: [String: Double] = [:]) throws(DetectorError) {
-        let values = try Self.resolve(parameters)
-        test = SlidingTwoSampleTest(
-            window: Int(values["window"] ?? 15),
-            referenceWindow: Int(values["reference_window"] ?? 120),
-            minEffect: values["min_effect"] ?? 0.05,
-            pValue: { MannWhitneyU.test($0, $1)?.pAsymptotic }
-        )
+        test = SlidingTwoSampleTest(try Self.resolve(parameters), pValue: { MannWhitneyU.test($0, $1)?.pAsymptotic })
     }
 
     public func scores(for input: DetectionInput) -> [Double] { test.scores(for: input) }
@@ -71,13 +77,7 @@ public struct KSDetector: AnomalyDetector {
     let test: SlidingTwoSampleTest
 
     public init(parameters: [String: Double] = [:]) throws(DetectorError) {
-        let values = try Self.resolve(parameters)
-        test = SlidingTwoSampleTest(
-            window: Int(values["window"] ?? 15),
-            referenceWindow: Int(values["reference_window"] ?? 120),
-            minEffect: values["min_effect"] ?? 0.05,
-            pValue: { KolmogorovSmirnov.test($0, $1)?.pExact }
-        )
+        test = SlidingTwoSampleTest(try Self.resolve(parameters), pValue: { KolmogorovSmirnov.test($0, $1)?.pExact })
     }
 
     public func scores(for input: DetectionInput) -> [Double] { test.scores(for: input) }
