@@ -1,0 +1,183 @@
+/// What a detector is asked to do on one metric: which detector, with which parameters, in
+/// which mode, on which seasonal residual. Everything but the threshold.
+public struct DetectorConfig: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var detector: String
+    public var parameters: [String: Double]
+    public var mode: DetectionMode
+    /// The seasonal baseline subtracted in ``DetectionMode/singleMetric`` (required there, ignored otherwise).
+    public var seasonal: SeasonalMethod?
+
+    public init(
+        detector: String,
+        parameters: [String: Double] = [:],
+        mode: DetectionMode,
+        seasonal: SeasonalMethod? = nil
+    ) {
+        self.detector = detector
+        self.parameters = parameters
+        self.mode = mode
+        self.seasonal = mode == .singleMetric ? seasonal : nil
+    }
+
+    /// `tukey(k=3) before_after`, `arima_ksigma(p=1) single_metric/stl`: stable, for reports and logs.
+    public var description: String {
+        let params = parameters.keys.sorted().map { "\($0)=\(formatParameter(parameters[$0]!))" }
+        let head = params.isEmpty ? detector : "\(detector)(\(params.joined(separator: ",")))"
+        return "\(head) \(mode.rawValue)" + (seasonal.map { "/\($0.rawValue)" } ?? "")
+    }
+}
+
+/// Turns per-point anomaly flags into a decision: what separates a real fault from a blip.
+public struct DecisionPolicy: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Points in a row above the threshold before a host counts as anomalous.
+    public var consecutive: Int
+    /// Seconds after a host's batch starts during which its points are ignored (restarts blip).
+    public var warmupSeconds: Int64
+    /// Released hosts that must be anomalous together before a metric fires; capped at the
+    /// number of released hosts that have the metric.
+    public var minHosts: Int
+
+    public init(consecutive: Int = 1, warmupSeconds: Int64 = 0, minHosts: Int = 1) {
+        self.consecutive = max(1, consecutive)
+        self.warmupSeconds = max(0, warmupSeconds)
+        self.minHosts = max(1, minHosts)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case consecutive
+        case warmupSeconds = "warmup_seconds"
+        case minHosts = "min_hosts"
+    }
+
+    public var description: String { "\(consecutive) in a row, warm-up \(warmupSeconds) s, \(minHosts) host(s)" }
+}
+
+/// A detector configuration, its decision policy and its threshold: everything needed to decide on one metric.
+public struct GuardRule: Sendable, Hashable, Codable {
+    public var config: DetectorConfig
+    public var policy: DecisionPolicy
+    /// A point is anomalous when its score is strictly above this.
+    public var threshold: Double
+
+    public init(config: DetectorConfig, policy: DecisionPolicy, threshold: Double) {
+        self.config = config
+        self.policy = policy
+        self.threshold = threshold
+    }
+}
+
+/// Where a rule applies: every metric, the metrics of one kind, or every metric of one app.
+///
+/// A deploy's metric uses the most specific rule: its app's, else its kind's, else the global one.
+public struct RuleScope: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public var app: String?
+    public var kind: MetricKind?
+
+    public init(app: String? = nil, kind: MetricKind? = nil) {
+        self.app = app
+        self.kind = kind
+    }
+
+    public static let global = RuleScope()
+
+    /// 0 global, 1 kind, 2 app: the order in which scopes are tuned and overridden.
+    public var level: Int { app != nil ? 2 : (kind != nil ? 1 : 0) }
+
+    public var description: String {
+        if let app { return "app:\(app)" }
+        if let kind { return "kind:\(kind.rawValue)" }
+        return "global"
+    }
+
+    public static func < (a: RuleScope, b: RuleScope) -> Bool {
+        (a.level, a.description) < (b.level, b.description)
+    }
+}
+
+/// A scope and its rule.
+public struct ScopedRule: Sendable, Hashable, Codable {
+    public var scope: RuleScope
+    public var rule: GuardRule
+    public init(scope: RuleScope, rule: GuardRule) {
+        self.scope = scope
+        self.rule = rule
+    }
+}
+
+/// The whole decision model of the guard: scoped rules and how metrics combine.
+public struct GuardModel: Sendable, Hashable, Codable {
+    /// Rules, sorted by scope; exactly one is global.
+    public private(set) var rules: [ScopedRule]
+    /// Metrics that must fire together before the deploy pauses (k of n); capped at the
+    /// number of metrics that could be judged.
+    public var metricsAgree: Int
+    /// Seconds before the deploy that count as "before" for the before/after mode and as the
+    /// reference of the other modes.
+    public var preDeployWindow: Int64
+    /// The period of seasonal baselines, in seconds.
+    public var seasonalPeriod: Int64
+
+    public init(
+        global: GuardRule,
+        overrides: [ScopedRule] = [],
+        metricsAgree: Int = 1,
+        preDeployWindow: Int64 = 7_200,
+        seasonalPeriod: Int64 = 86_400
+    ) {
+        var all = [ScopedRule(scope: .global, rule: global)]
+        all += overrides.filter { $0.scope != .global }
+        self.rules = all.sorted { $0.scope < $1.scope }
+        self.metricsAgree = max(1, metricsAgree)
+        self.preDeployWindow = preDeployWindow
+        self.seasonalPeriod = seasonalPeriod
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rules
+        case metricsAgree = "metrics_agree"
+        case preDeployWindow = "pre_deploy_window"
+        case seasonalPeriod = "seasonal_period"
+    }
+
+    /// The static 3-sigma rule that every retrained model must beat: a z-score of each released
+    /// host after its batch started against the same host before the deploy, one point above 3
+    /// on one host of one metric pauses.
+    public static let staticThreeSigma = GuardModel(
+        global: GuardRule(
+            config: DetectorConfig(detector: ZScoreDetector.name, mode: .beforeAfter),
+            policy: DecisionPolicy(),
+            threshold: ZScoreDetector.defaultThreshold
+        )
+    )
+
+    public var global: GuardRule { rules.first { $0.scope == .global }!.rule }
+
+    /// The rule for a metric of `kind` of `app`: the app's, else the kind's, else the global one.
+    public func rule(app: String, kind: MetricKind?) -> (scope: RuleScope, rule: GuardRule) {
+        if let r = rules.first(where: { $0.scope.app == app }) { return (r.scope, r.rule) }
+        if let kind, let r = rules.first(where: { $0.scope.app == nil && $0.scope.kind == kind }) {
+            return (r.scope, r.rule)
+        }
+        return (.global, global)
+    }
+
+    /// A copy with `rule` at `scope`, replacing any rule there.
+    public func setting(_ rule: GuardRule, at scope: RuleScope) -> GuardModel {
+        var copy = self
+        copy.rules.removeAll { $0.scope == scope }
+        copy.rules.append(ScopedRule(scope: scope, rule: rule))
+        copy.rules.sort { $0.scope < $1.scope }
+        return copy
+    }
+
+    /// Every distinct (config, seasonal) the model uses, in a stable order.
+    public var configs: [DetectorConfig] {
+        var seen = Set<DetectorConfig>()
+        return rules.map(\.rule.config).filter { seen.insert($0).inserted }
+    }
+}
+
+/// `3`, `1.5`, `0.001`: the shortest form that reads back exactly.
+func formatParameter(_ v: Double) -> String {
+    v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)"
+}
