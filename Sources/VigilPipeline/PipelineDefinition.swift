@@ -1,0 +1,347 @@
+internal import Foundation
+public import VigilCore
+internal import Yams
+
+/// A pipeline file that does not parse or validate: names the file, line and key.
+public struct PipelineError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int?
+    public var key: String
+    public var message: String
+
+    public var description: String {
+        let place = line.map { "\(file):\($0)" } ?? file
+        return key.isEmpty ? "\(place): \(message)" : "\(place): '\(key)': \(message)"
+    }
+}
+
+/// A pipeline definition (`Pipelines/*.yaml`): what the nightly job searches and where its data is.
+public struct PipelineDefinition: Sendable {
+    /// How the deploys are split in time.
+    public enum Split: Sendable, Hashable {
+        /// The last `n` calendar days (UTC) that have deploys are the validation days.
+        case validationDays(Int)
+        /// Deploys that start before this Unix time train; the rest validate.
+        case trainUntil(Int64)
+    }
+
+    public var name: String
+    /// The store path, relative to the working directory; `nil` leaves it to the command line.
+    public var store: String?
+    public var split: Split
+    public var space: SearchSpace
+    /// The file it came from.
+    public var path: String
+
+    /// Reads and validates a pipeline file.
+    ///
+    /// - Throws: ``PipelineError`` naming the line and key of the first problem.
+    public static func load(path: String) throws(PipelineError) -> PipelineDefinition {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
+            throw PipelineError(file: path, line: nil, key: "", message: "cannot read the file (missing or not UTF-8)")
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Parses pipeline YAML; `path` is used in error messages.
+    public static func parse(_ text: String, path: String) throws(PipelineError) -> PipelineDefinition {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw PipelineError(file: path, line: nil, key: "", message: "not valid YAML: \(error)")
+        }
+        guard let root else { throw PipelineError(file: path, line: nil, key: "", message: "the file is empty") }
+        let r = Reader(path: path)
+        let top = try r.mapping(root, key: "", allowed: ["name", "store", "search"])
+        guard let nameNode = top["name"] else {
+            throw PipelineError(file: path, line: root.mark?.line, key: "name", message: "is required")
+        }
+        let name = try r.string(nameNode, key: "name")
+        guard name.range(of: #"^[A-Za-z0-9._-]{1,64}$"#, options: .regularExpression) != nil else {
+            throw r.error(nameNode, "name", "must be 1-64 letters, digits, '.', '_' or '-' (it names report folders)")
+        }
+        let store = try top["store"].map { n throws(PipelineError) in try r.string(n, key: "store") }
+        guard let searchNode = top["search"] else {
+            throw PipelineError(file: path, line: root.mark?.line, key: "search", message: "is required")
+        }
+        let (split, space) = try r.search(searchNode)
+        return PipelineDefinition(name: name, store: store, split: split, space: space, path: path)
+    }
+}
+
+/// Walks YAML nodes, turning every mismatch into a ``PipelineError`` with its line.
+private struct Reader {
+    var path: String
+
+    func error(_ node: Node, _ key: String, _ message: String) -> PipelineError {
+        PipelineError(file: path, line: node.mark?.line, key: key, message: message)
+    }
+
+    func mapping(_ node: Node, key: String, allowed: Set<String>) throws(PipelineError) -> [String: Node] {
+        guard let m = node.mapping else { throw error(node, key, "must be a mapping") }
+        var result: [String: Node] = [:]
+        for (k, v) in m {
+            guard let name = k.string else { throw error(k, key, "keys must be strings") }
+            let full = key.isEmpty ? name : "\(key).\(name)"
+            guard allowed.contains(name) else {
+                throw error(k, full, "unknown key; expected one of: \(allowed.sorted().joined(separator: ", "))")
+            }
+            guard result[name] == nil else { throw error(k, full, "appears twice") }
+            result[name] = v
+        }
+        return result
+    }
+
+    func string(_ node: Node, key: String) throws(PipelineError) -> String {
+        guard let s = node.scalar?.string, !s.isEmpty else { throw error(node, key, "must be a non-empty string") }
+        return s
+    }
+
+    func number(_ node: Node, key: String) throws(PipelineError) -> Double {
+        guard let s = node.scalar?.string, let v = Double(s), v.isFinite else {
+            throw error(node, key, "must be a number")
+        }
+        return v
+    }
+
+    func integer(_ node: Node, key: String, minimum: Int) throws(PipelineError) -> Int {
+        let v = try number(node, key: key)
+        guard v == v.rounded(), v >= Double(minimum), v < 1e9 else {
+            throw error(node, key, "must be a whole number >= \(minimum)")
+        }
+        return Int(v)
+    }
+
+    /// A list of numbers, a single number, or a range `{from, to, step}`.
+    func values(_ node: Node, key: String) throws(PipelineError) -> [Double] {
+        switch node {
+        case .scalar:
+            return [try number(node, key: key)]
+        case .sequence(let s):
+            guard !s.isEmpty else { throw error(node, key, "must not be empty") }
+            var out: [Double] = []
+            for (i, n) in s.enumerated() { out.append(try number(n, key: "\(key)[\(i)]")) }
+            return out
+        case .mapping:
+            let m = try mapping(node, key: key, allowed: ["from", "to", "step"])
+            guard let f = m["from"], let t = m["to"], let st = m["step"] else {
+                throw error(node, key, "a range needs from, to and step")
+            }
+            let from = try number(f, key: "\(key).from")
+            let to = try number(t, key: "\(key).to")
+            let step = try number(st, key: "\(key).step")
+            guard step > 0, to >= from, (to - from) / step <= 10_000 else {
+                throw error(node, key, "a range needs step > 0, to >= from and at most 10,000 values")
+            }
+            let count = Int(((to - from) / step + 1e-9).rounded(.down))
+            return (0...count).map { from + Double($0) * step }
+        case .alias:
+            throw error(node, key, "aliases are not supported")
+        }
+    }
+
+    func strings(_ node: Node, key: String) throws(PipelineError) -> [String] {
+        if case .scalar = node { return [try string(node, key: key)] }
+        guard let s = node.sequence, !s.isEmpty else { throw error(node, key, "must be a string or a non-empty list") }
+        var out: [String] = []
+        for (i, n) in s.enumerated() { out.append(try string(n, key: "\(key)[\(i)]")) }
+        return out
+    }
+
+    func search(_ node: Node) throws(PipelineError) -> (PipelineDefinition.Split, SearchSpace) {
+        let key = "search"
+        let m = try mapping(
+            node,
+            key: key,
+            allowed: [
+                "split", "selection_fraction", "objective", "scopes", "policy", "detectors", "seasonal_period",
+                "pre_deploy_window",
+            ]
+        )
+        var split = PipelineDefinition.Split.validationDays(4)
+        if let s = m["split"] {
+            let sm = try mapping(s, key: "\(key).split", allowed: ["validation_days", "train_until"])
+            switch (sm["validation_days"], sm["train_until"]) {
+            case (let v?, nil):
+                split = .validationDays(try integer(v, key: "\(key).split.validation_days", minimum: 1))
+            case (nil, let t?):
+                let text = try string(t, key: "\(key).split.train_until")
+                guard let seconds = RFC3339.parse(text) ?? RFC3339.parse(text + "T00:00:00Z") else {
+                    throw error(t, "\(key).split.train_until", "must be a date (2026-11-10) or an RFC 3339 time")
+                }
+                split = .trainUntil(seconds)
+            default:
+                throw error(s, "\(key).split", "give exactly one of validation_days and train_until")
+            }
+        }
+        var space = SearchSpace(configs: [])
+        if let f = m["selection_fraction"] {
+            let v = try number(f, key: "\(key).selection_fraction")
+            guard v >= 0, v < 1 else { throw error(f, "\(key).selection_fraction", "must be in [0, 1)") }
+            space.selectionFraction = v
+        }
+        if let p = m["seasonal_period"] {
+            space.seasonalPeriod = Int64(try integer(p, key: "\(key).seasonal_period", minimum: 60))
+        }
+        if let p = m["pre_deploy_window"] {
+            space.preDeployWindow = Int64(try integer(p, key: "\(key).pre_deploy_window", minimum: 60))
+        }
+        if let o = m["objective"] { space.objective = try objective(o, key: "\(key).objective") }
+        if let s = m["scopes"] {
+            let sm = try mapping(s, key: "\(key).scopes", allowed: ["levels", "min_labeled_deploys"])
+            if let l = sm["levels"] {
+                var levels: [ScopeLevel] = [.global]
+                for (i, name) in try strings(l, key: "\(key).scopes.levels").enumerated() {
+                    guard let level = ScopeLevel(rawValue: name) else {
+                        throw error(l, "\(key).scopes.levels[\(i)]", "must be global, kind or app, not '\(name)'")
+                    }
+                    if !levels.contains(level) { levels.append(level) }
+                }
+                space.scopeLevels = levels
+            }
+            if let n = sm["min_labeled_deploys"] {
+                space.minLabeledDeploys = try integer(n, key: "\(key).scopes.min_labeled_deploys", minimum: 1)
+            }
+        }
+        var agree = [1.0]
+        if let p = m["policy"] {
+            let pk = "\(key).policy"
+            let pm = try mapping(p, key: pk, allowed: ["consecutive", "warmup_seconds", "min_hosts", "metrics_agree"])
+            func ints(_ name: String, minimum: Int) throws(PipelineError) -> [Int] {
+                guard let n = pm[name] else { return [name == "warmup_seconds" ? 0 : 1] }
+                let vs = try values(n, key: "\(pk).\(name)")
+                for v in vs where v != v.rounded() || v < Double(minimum) {
+                    throw error(n, "\(pk).\(name)", "values must be whole numbers >= \(minimum), not \(v)")
+                }
+                return Array(Set(vs.map { Int($0) })).sorted()
+            }
+            let consecutive = try ints("consecutive", minimum: 1)
+            let warmup = try ints("warmup_seconds", minimum: 0)
+            let hosts = try ints("min_hosts", minimum: 1)
+            agree = try ints("metrics_agree", minimum: 1).map(Double.init)
+            space.policies = consecutive.flatMap { c in
+                warmup.flatMap { w in
+                    hosts.map { h in DecisionPolicy(consecutive: c, warmupSeconds: Int64(w), minHosts: h) }
+                }
+            }
+        }
+        space.metricsAgree = agree.map { Int($0) }
+        guard let d = m["detectors"] else { throw error(node, "\(key).detectors", "is required") }
+        space.configs = try detectors(d, key: "\(key).detectors")
+        return (split, space)
+    }
+
+    func objective(_ node: Node, key: String) throws(PipelineError) -> TuningObjective {
+        let m = try mapping(
+            node,
+            key: key,
+            allowed: ["maximize", "min_precision", "max_false_pauses_per_100", "f_beta"]
+        )
+        if let b = m["f_beta"] {
+            guard m.count == 1 else { throw error(node, key, "f_beta stands alone") }
+            let beta = try number(b, key: "\(key).f_beta")
+            guard beta > 0 else { throw error(b, "\(key).f_beta", "must be positive") }
+            return .fBeta(beta)
+        }
+        guard let goal = m["maximize"], try string(goal, key: "\(key).maximize") == "recall" else {
+            throw error(node, key, "give f_beta, or maximize: recall with min_precision and max_false_pauses_per_100")
+        }
+        let p =
+            try m["min_precision"].map { n throws(PipelineError) in try number(n, key: "\(key).min_precision") } ?? 0
+        let f =
+            try m["max_false_pauses_per_100"].map { n throws(PipelineError) in
+                try number(n, key: "\(key).max_false_pauses_per_100")
+            } ?? 100
+        guard (0...1).contains(p) else { throw error(node, "\(key).min_precision", "must be in [0, 1]") }
+        guard f >= 0 else { throw error(node, "\(key).max_false_pauses_per_100", "must be >= 0") }
+        return .constrainedRecall(minPrecision: p, maxFalsePausesPer100: f)
+    }
+
+    func detectors(_ node: Node, key: String) throws(PipelineError) -> [DetectorConfig] {
+        guard let list = node.sequence, !list.isEmpty else { throw error(node, key, "must be a non-empty list") }
+        var configs: [DetectorConfig] = []
+        for (i, item) in list.enumerated() {
+            let k = "\(key)[\(i)]"
+            let m = try mapping(item, key: k, allowed: ["name", "modes", "seasonal", "params"])
+            guard let nameNode = m["name"] else { throw error(item, "\(k).name", "is required") }
+            let name = try string(nameNode, key: "\(k).name")
+            guard let type = DetectorCatalog.type(named: name) else {
+                let known = DetectorCatalog.all.map { $0.name }.joined(separator: ", ")
+                throw error(nameNode, "\(k).name", "unknown detector '\(name)'; known: \(known)")
+            }
+            var modes: [DetectionMode] = [.beforeAfter]
+            if let mn = m["modes"] {
+                modes = []
+                for (j, s) in try strings(mn, key: "\(k).modes").enumerated() {
+                    guard let mode = DetectionMode(rawValue: s) else {
+                        let known = DetectionMode.allCases.map(\.rawValue).joined(separator: ", ")
+                        throw error(mn, "\(k).modes[\(j)]", "unknown mode '\(s)'; known: \(known)")
+                    }
+                    modes.append(mode)
+                }
+            }
+            var seasonal: [SeasonalMethod] = []
+            if let sn = m["seasonal"] {
+                for (j, s) in try strings(sn, key: "\(k).seasonal").enumerated() {
+                    guard let method = SeasonalMethod(rawValue: s) else {
+                        throw error(sn, "\(k).seasonal[\(j)]", "must be stl, holt-winters or profile, not '\(s)'")
+                    }
+                    seasonal.append(method)
+                }
+            }
+            if modes.contains(.singleMetric) && seasonal.isEmpty {
+                throw error(
+                    item,
+                    "\(k).seasonal",
+                    "the single_metric mode needs a seasonal model (stl, holt-winters or profile)"
+                )
+            }
+            var grid: [(String, [Double])] = []
+            if let pn = m["params"] {
+                guard let pm = pn.mapping else { throw error(pn, "\(k).params", "must be a mapping") }
+                for (kn, vn) in pm {
+                    guard let pname = kn.string else { throw error(kn, "\(k).params", "keys must be strings") }
+                    guard let spec = type.parameters.first(where: { $0.name == pname }) else {
+                        let known = type.parameters.map(\.name).joined(separator: ", ")
+                        throw error(kn, "\(k).params.\(pname)", "'\(name)' has no such parameter (it has: \(known))")
+                    }
+                    let vs = try values(vn, key: "\(k).params.\(pname)")
+                    for v in vs where v < spec.minimum || v > spec.maximum || (spec.isInteger && v != v.rounded()) {
+                        throw error(
+                            vn,
+                            "\(k).params.\(pname)",
+                            "\(v) is outside \(spec.minimum)...\(spec.maximum)\(spec.isInteger ? " (whole numbers)" : "")"
+                        )
+                    }
+                    grid.append((pname, vs))
+                }
+            }
+            grid.sort { $0.0 < $1.0 }
+            var combos: [[String: Double]] = [[:]]
+            for (pname, vs) in grid {
+                combos = combos.flatMap { c in
+                    vs.map { v in
+                        var n = c
+                        n[pname] = v
+                        return n
+                    }
+                }
+            }
+            for mode in modes {
+                let methods: [SeasonalMethod?] = mode == .singleMetric ? seasonal : [nil]
+                for method in methods {
+                    for params in combos {
+                        let config = DetectorConfig(detector: name, parameters: params, mode: mode, seasonal: method)
+                        if !configs.contains(config) { configs.append(config) }
+                    }
+                }
+            }
+        }
+        guard configs.count <= 5_000 else {
+            throw error(node, key, "the grid has \(configs.count) configurations; keep it under 5,000")
+        }
+        return configs
+    }
+}

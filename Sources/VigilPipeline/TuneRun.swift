@@ -1,0 +1,154 @@
+internal import Foundation
+public import VigilCore
+public import VigilStore
+
+/// `vigil tune`: split the store's deploys in time, search on the training days, and report
+/// the tuned model and the static 3-sigma baseline on the validation days.
+public enum TuneRun {
+    /// Where the training days end: deploys starting before this Unix time train.
+    public static func splitTime(_ split: PipelineDefinition.Split, deploys: [Deploy]) throws -> Int64 {
+        switch split {
+        case .trainUntil(let t):
+            return t
+        case .validationDays(let n):
+            let days = Set(deploys.map { floorDiv($0.startedAt, 86_400) }).sorted()
+            guard days.count > n else {
+                throw StageError(
+                    "The store has deploys on \(days.count) day(s); \(n) validation day(s) would leave none to train on."
+                )
+            }
+            return days[days.count - n] * 86_400
+        }
+    }
+
+    /// Runs the search and the validation; `progress` gets (configurations scored, total).
+    public static func run(
+        pipeline: PipelineDefinition,
+        store: HistoryStore,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> ModelFile {
+        let corpus = try StoreCorpus(store: store)
+        guard !corpus.deploys.isEmpty else { throw StageError("The store has no deploys; ingest archives first.") }
+        let until = try splitTime(pipeline.split, deploys: corpus.deploys)
+        let train = corpus.deploys.filter { $0.startedAt < until }
+        let validation = corpus.deploys.filter { $0.startedAt >= until }
+        guard !train.isEmpty else {
+            throw StageError("No deploy starts before \(RFC3339.format(until)): nothing to train on.")
+        }
+
+        let space = pipeline.space
+        let baselines = try StoreCorpus.baselines(
+            for: corpus.deploys,
+            methods: space.seasonalMethods,
+            until: until,
+            period: space.seasonalPeriod,
+            store: store
+        )
+        var cases: [TuningCase] = []
+        for d in train {
+            let label = corpus.truths[d.id]?.label ?? .unlabeled
+            guard label != .unlabeled else { continue }
+            cases.append(TuningCase(evidence: try StoreCorpus.evidence(d, store: store), label: label))
+        }
+        let result: TuningResult
+        do {
+            result = try Tuner(space: space, baselines: baselines).tune(cases, progress: progress)
+        } catch {
+            throw StageError("Tuning failed: \(error.message)")
+        }
+
+        var validationFigures: DeployEvaluation?
+        var baselineFigures: DeployEvaluation?
+        if !validation.isEmpty {
+            let judge = try DeployJudge(model: result.model, baselines: baselines)
+            validationFigures = DeployEvaluation(
+                try StoreCorpus.judge(validation, truths: corpus.truths, judge: judge, store: store)
+            )
+            let baseline = try DeployJudge(model: .staticThreeSigma)
+            baselineFigures = DeployEvaluation(
+                try StoreCorpus.judge(validation, truths: corpus.truths, judge: baseline, store: store)
+            )
+        }
+        return ModelFile(
+            format: ModelFile.format,
+            formatVersion: ModelFile.formatVersion,
+            pipeline: pipeline.name,
+            training: .init(from: train.first.map { RFC3339.format($0.startedAt) }, until: RFC3339.format(until)),
+            validation: .init(
+                from: RFC3339.format(until),
+                until: validation.last.map { RFC3339.format($0.startedAt + 1) }
+            ),
+            historyUntil: until,
+            model: result.model,
+            scopes: result.scopes,
+            search: .init(
+                configurations: space.configs.count,
+                policies: space.policies.count,
+                metricsAgree: space.metricsAgree,
+                candidatesEvaluated: result.candidatesEvaluated,
+                thresholdsEvaluated: result.thresholdsEvaluated,
+                objective: space.objective.description
+            ),
+            trainingCounts: result.training,
+            feasible: result.feasible,
+            validationFigures: validationFigures,
+            baselineFigures: baselineFigures
+        )
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+}
+
+/// `vigil evaluate`: judge the deploys of a time range with a model file and with the static
+/// 3-sigma baseline, through the guard's own decision code.
+public enum EvaluateRun {
+    public struct Report: Sendable, Encodable {
+        public var from: String
+        public var to: String
+        public var model: DeployEvaluation
+        public var baseline: DeployEvaluation
+
+        public func encode(to encoder: any Encoder) throws {
+            // The model's block at the top level, the baseline's beside it.
+            try model.encode(to: encoder)
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(from, forKey: .from)
+            try c.encode(to, forKey: .to)
+            try c.encode(baseline, forKey: .baseline)
+        }
+
+        enum Keys: String, CodingKey { case from, to, baseline }
+    }
+
+    /// Judges deploys starting in `[from, to)`.
+    public static func run(model file: ModelFile, store: HistoryStore, from: Int64, to: Int64) throws -> Report {
+        guard from < to else { throw StageError("--from must be before --to.") }
+        let corpus = try StoreCorpus(store: store)
+        let deploys = corpus.deploys.filter { $0.startedAt >= from && $0.startedAt < to }
+        guard !deploys.isEmpty else {
+            throw StageError("No deploy starts between \(RFC3339.format(from)) and \(RFC3339.format(to)).")
+        }
+        let methods = Array(Set(file.model.configs.compactMap(\.seasonal))).sorted { $0.rawValue < $1.rawValue }
+        let baselines = try StoreCorpus.baselines(
+            for: deploys,
+            methods: methods,
+            until: file.historyUntil,
+            period: file.model.seasonalPeriod,
+            store: store
+        )
+        let judge = try DeployJudge(model: file.model, baselines: baselines)
+        let model = DeployEvaluation(try StoreCorpus.judge(deploys, truths: corpus.truths, judge: judge, store: store))
+        let baseline = DeployEvaluation(
+            try StoreCorpus.judge(
+                deploys,
+                truths: corpus.truths,
+                judge: try DeployJudge(model: .staticThreeSigma),
+                store: store
+            )
+        )
+        return Report(from: RFC3339.format(from), to: RFC3339.format(to), model: model, baseline: baseline)
+    }
+}
