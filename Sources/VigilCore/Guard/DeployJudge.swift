@@ -42,6 +42,24 @@ public struct HostScores: Sendable, Hashable {
     /// The raw value and what it was compared with, per point (for reasons; NaN when unknown).
     public var observed: [Double]
     public var expected: [Double]
+
+    public init(
+        host: String,
+        batch: Int,
+        batchStart: Int64,
+        times: [Int64],
+        scores: [Double],
+        observed: [Double],
+        expected: [Double]
+    ) {
+        self.host = host
+        self.batch = batch
+        self.batchStart = batchStart
+        self.times = times
+        self.scores = scores
+        self.observed = observed
+        self.expected = expected
+    }
 }
 
 /// Why the guard paused: the metric that fired and what it saw.
@@ -82,6 +100,31 @@ public struct DeployDecision: Sendable, Hashable, Codable {
     public var timeline: [BatchStep]
     /// Metrics that could not be judged (no series, or the mode needs data the deploy lacks).
     public var unjudgedMetrics: [String]
+
+    public init(
+        deployId: String,
+        decision: Action,
+        pausedAt: Int64?,
+        batch: Int?,
+        reasons: [PauseReason],
+        timeline: [BatchStep],
+        unjudgedMetrics: [String]
+    ) {
+        self.deployId = deployId
+        self.decision = decision
+        self.pausedAt = pausedAt
+        self.batch = batch
+        self.reasons = reasons
+        self.timeline = timeline
+        self.unjudgedMetrics = unjudgedMetrics
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case decision, batch, reasons, timeline
+        case deployId = "deploy_id"
+        case pausedAt = "paused_at"
+        case unjudgedMetrics = "unjudged_metrics"
+    }
 }
 
 /// Scores a deploy's metrics and decides, batch by batch, whether the release continues.
