@@ -157,7 +157,7 @@ private struct Reader {
             key: key,
             allowed: [
                 "split", "selection_fraction", "objective", "scopes", "policy", "detectors", "seasonal_period",
-                "pre_deploy_window",
+                "pre_deploy_window", "max_thresholds",
             ]
         )
         var split = PipelineDefinition.Split.validationDays(4)
@@ -181,6 +181,9 @@ private struct Reader {
             let v = try number(f, key: "\(key).selection_fraction")
             guard v >= 0, v < 1 else { throw error(f, "\(key).selection_fraction", "must be in [0, 1)") }
             space.selectionFraction = v
+        }
+        if let t = m["max_thresholds"] {
+            space.maxThresholds = try integer(t, key: "\(key).max_thresholds", minimum: 1)
         }
         if let p = m["seasonal_period"] {
             space.seasonalPeriod = Int64(try integer(p, key: "\(key).seasonal_period", minimum: 60))

@@ -19,6 +19,9 @@ public struct SearchSpace: Sendable, Hashable, Codable {
     /// The latest fraction of the training deploys (by start time) held back inside the training
     /// days to decide whether a specialized scope beats its parent.
     public var selectionFraction: Double
+    /// At most this many thresholds per candidate, evenly spread over the distinct strengths
+    /// (highest first); `nil` evaluates every one.
+    public var maxThresholds: Int?
     public var preDeployWindow: Int64
     public var seasonalPeriod: Int64
 
@@ -40,6 +43,7 @@ public struct SearchSpace: Sendable, Hashable, Codable {
         self.minLabeledDeploys = minLabeledDeploys
         self.objective = objective
         self.selectionFraction = selectionFraction
+        self.maxThresholds = nil
         self.preDeployWindow = preDeployWindow
         self.seasonalPeriod = seasonalPeriod
     }
@@ -164,7 +168,7 @@ public struct Tuner: Sendable {
         let fit = Array(all.prefix(fitCount))
         let selection = Array(all.dropFirst(fitCount))
 
-        var search = Search(table: table, isBad: isBad, objective: space.objective)
+        var search = Search(table: table, isBad: isBad, objective: space.objective, maxThresholds: space.maxThresholds)
 
         // Global: every metric of every training deploy, each k.
         let everyMetric = metrics.map { ms in [Bool](repeating: true, count: ms.count) }
@@ -370,13 +374,15 @@ extension Tuner {
         let table: StrengthTable
         let isBad: [Bool]
         let objective: TuningObjective
+        let maxThresholds: Int?
         var candidatesEvaluated = 0
         var thresholdsEvaluated = 0
 
-        init(table: StrengthTable, isBad: [Bool], objective: TuningObjective) {
+        init(table: StrengthTable, isBad: [Bool], objective: TuningObjective, maxThresholds: Int?) {
             self.table = table
             self.isBad = isBad
             self.objective = objective
+            self.maxThresholds = maxThresholds
         }
 
         /// The best (configuration, policy, threshold) for the metrics in `mask`, the other
@@ -451,12 +457,26 @@ extension Tuner {
                 i += 1
             }
             var best: Choice?
+            // With a cap, only every stride-th cut is evaluated.
+            var stride = 1
+            if let cap = maxThresholds {
+                var distinct = 0
+                var previous = Double.nan
+                for e in effective[i...] where e.strength.isFinite && e.strength != previous {
+                    distinct += 1
+                    previous = e.strength
+                }
+                stride = max(1, (distinct + max(cap, 1) - 1) / max(cap, 1))
+            }
+            var cut = 0
             while i < effective.count, effective[i].strength.isFinite {
                 let value = effective[i].strength
                 while i < effective.count, effective[i].strength == value {
                     move(&counts, effective[i].bad)
                     i += 1
                 }
+                cut += 1
+                guard cut % stride == 0 || stride == 1 else { continue }
                 let next = i < effective.count && effective[i].strength.isFinite ? effective[i].strength : nil
                 let threshold = next.map { (value + $0) / 2 } ?? value / 2
                 guard threshold > 0, threshold < value else { continue }

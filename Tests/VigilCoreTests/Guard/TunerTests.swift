@@ -69,3 +69,14 @@ struct TunerTests {
         #expect(throws: DetectorError.self) { try Tuner(space: Self.space, baselines: BaselineSet()).tune(unlabeled) }
     }
 }
+
+extension TunerTests {
+    @Test func aThresholdCapLimitsTheSweep() throws {
+        var space = Self.space
+        space.maxThresholds = 1
+        let capped = try Tuner(space: space, baselines: BaselineSet()).tune(Self.cases(count: 30, seed: 6))
+        #expect(capped.thresholdsEvaluated <= capped.candidatesEvaluated)
+        let full = try Tuner(space: Self.space, baselines: BaselineSet()).tune(Self.cases(count: 30, seed: 6))
+        #expect(full.thresholdsEvaluated > capped.thresholdsEvaluated)
+    }
+}
