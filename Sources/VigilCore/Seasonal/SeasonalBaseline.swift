@@ -24,20 +24,20 @@
 /// A requested time maps to the bucket that contains it (the nearest bucket centre), so the
 /// expectation is piecewise constant over each bucket. Times before the first used bucket are
 /// unknown (NaN).
-public struct SeasonalBaseline: Sendable, Hashable {
+public struct SeasonalBaseline: Sendable, Hashable, Codable {
     /// The model that produced this baseline.
     public var method: SeasonalMethod
     /// The seasonal period in seconds.
     public var period: Int64
     private var model: Model
 
-    private enum Model: Sendable, Hashable {
+    private enum Model: Sendable, Hashable, Codable {
         case profile(SeasonalProfile)
         case grid(GridForecast)
     }
 
     /// The expectation on a bucket grid: in-sample values, then a level, slope and cycle.
-    private struct GridForecast: Sendable, Hashable {
+    private struct GridForecast: Sendable, Hashable, Codable {
         /// Index of the first bucket (`floor(time / width)`).
         var firstBucket: Int64
         /// The bucket width in seconds.
