@@ -42,6 +42,8 @@ public struct HostScores: Sendable, Hashable {
     /// The raw value and what it was compared with, per point (for reasons; NaN when unknown).
     public var observed: [Double]
     public var expected: [Double]
+    /// The mode the scores come from: the configured one, or before/after when it could not apply.
+    public var mode: DetectionMode = .beforeAfter
 
     public init(
         host: String,
@@ -50,8 +52,10 @@ public struct HostScores: Sendable, Hashable {
         times: [Int64],
         scores: [Double],
         observed: [Double],
-        expected: [Double]
+        expected: [Double],
+        mode: DetectionMode = .beforeAfter
     ) {
+        self.mode = mode
         self.host = host
         self.batch = batch
         self.batchStart = batchStart
@@ -87,6 +91,11 @@ public struct DeployDecision: Sendable, Hashable, Codable {
         public var batch: Int
         public var startedAt: Int64?
         public var decision: Action
+
+        enum CodingKeys: String, CodingKey {
+            case batch, decision
+            case startedAt = "started_at"
+        }
     }
 
     public var deployId: String
@@ -180,7 +189,7 @@ public struct DeployJudge: Sendable {
                         scope: scope.description,
                         hosts: fired.map(\.host),
                         detector: rule.config.description,
-                        mode: rule.config.mode,
+                        mode: hosts[0].mode,
                         at: fire.at,
                         score: best.score,
                         threshold: rule.threshold,
@@ -229,8 +238,10 @@ public struct DeployJudge: Sendable {
 
     /// Scores of every released host of `metric` under `config`, target points up to the deploy's end.
     ///
-    /// Empty when the mode cannot apply: no series, no baseline hosts for released-vs-unreleased,
-    /// no seasonal baseline for single-metric.
+    /// When the configured mode cannot apply — no baseline hosts for released-vs-unreleased, no
+    /// seasonal baseline for single-metric — the same detector runs before/after instead, so a
+    /// deploy without baseline hosts is still guarded (each host's ``HostScores/mode`` says which
+    /// ran). Empty only when the metric has no released-host series.
     public static func hostScores(
         evidence: DeployEvidence,
         metric: MetricSpec,
@@ -239,17 +250,47 @@ public struct DeployJudge: Sendable {
         baselines: BaselineSet,
         preDeployWindow: Int64
     ) -> [HostScores] {
+        let scores = hostScores(
+            evidence: evidence,
+            metric: metric,
+            mode: config.mode,
+            seasonal: config.seasonal,
+            detector: detector,
+            baselines: baselines,
+            preDeployWindow: preDeployWindow
+        )
+        if !scores.isEmpty || config.mode == .beforeAfter { return scores }
+        return hostScores(
+            evidence: evidence,
+            metric: metric,
+            mode: .beforeAfter,
+            seasonal: nil,
+            detector: detector,
+            baselines: baselines,
+            preDeployWindow: preDeployWindow
+        )
+    }
+
+    static func hostScores(
+        evidence: DeployEvidence,
+        metric: MetricSpec,
+        mode: DetectionMode,
+        seasonal: SeasonalMethod?,
+        detector: any AnomalyDetector,
+        baselines: BaselineSet,
+        preDeployWindow: Int64
+    ) -> [HostScores] {
         let deploy = evidence.deploy
         guard let series = evidence.series[metric.name], !series.isEmpty else { return [] }
         var expectation: (@Sendable ([Int64]) -> [Double])?
-        if config.mode == .singleMetric {
-            guard let method = config.seasonal, let baseline = baselines[deploy.app, metric.name, method] else {
+        if mode == .singleMetric {
+            guard let method = seasonal, let baseline = baselines[deploy.app, metric.name, method] else {
                 return []
             }
             expectation = { baseline.expected(at: $0) }
         }
         let builder = DetectionInputBuilder(preDeployWindow: preDeployWindow, expectation: expectation)
-        let inputs = builder.inputs(deploy: deploy, metric: metric, series: series, mode: config.mode)
+        let inputs = builder.inputs(deploy: deploy, metric: metric, series: series, mode: mode)
         let end = deploy.effectiveEnd
         let raw = Dictionary(series.map { ($0.host, $0.series) }, uniquingKeysWith: { a, _ in a })
         var result: [HostScores] = []
@@ -267,7 +308,7 @@ public struct DeployJudge: Sendable {
                 for (i, t) in times.enumerated() {
                     let v = DetectionInputBuilder.value(of: s, at: t)
                     obs[i] = v
-                    exp[i] = config.mode == .beforeAfter ? referenceMedian : v - input.target[i]
+                    exp[i] = mode == .beforeAfter ? referenceMedian : v - input.target[i]
                 }
             }
             let batchStart = deploy.batches.first { $0.index == h.batch }?.startedAt ?? deploy.startedAt
@@ -279,7 +320,8 @@ public struct DeployJudge: Sendable {
                     times: times,
                     scores: scores,
                     observed: obs,
-                    expected: exp
+                    expected: exp,
+                    mode: mode
                 )
             )
         }

@@ -68,7 +68,7 @@ struct DeployJudgeTests {
         let decision = try DeployJudge(model: Self.model()).judge(evidence)
         #expect(decision.decision == .continue)
         #expect(decision.unjudgedMetrics == ["rt"])
-        // Single-metric mode without a seasonal baseline cannot judge either.
+        // Single-metric mode without a seasonal baseline falls back to before/after, and says so.
         let single = GuardModel(
             global: GuardRule(
                 config: DetectorConfig(detector: "zscore", mode: .singleMetric, seasonal: .profile),
@@ -77,7 +77,14 @@ struct DeployJudgeTests {
             )
         )
         let d2 = try DeployJudge(model: single).judge(GuardTestData.evidence(id: "d6", seed: 6, shift: 20))
-        #expect(d2.unjudgedMetrics == ["rt"])
+        #expect(d2.unjudgedMetrics.isEmpty)
+        #expect(d2.decision == .pause)
+        #expect(d2.reasons.first?.mode == .beforeAfter)
+        // So does released-vs-unreleased without baseline hosts.
+        var noBaseline = GuardTestData.evidence(id: "d8", seed: 8, shift: 20)
+        noBaseline.deploy.baselineHosts = []
+        let rvu = try DeployJudge(model: Self.model(mode: .releasedVsUnreleased)).judge(noBaseline)
+        #expect(rvu.reasons.first?.mode == .beforeAfter)
     }
 
     @Test func kOfNMetricsMustAgree() throws {
