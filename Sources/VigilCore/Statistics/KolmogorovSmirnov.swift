@@ -25,6 +25,16 @@ public enum KolmogorovSmirnov {
         public var pKolmogorovLimit: Double
     }
 
+    /// The statistic `D` and where it is reached, without a p-value.
+    public struct Statistic: Sendable, Hashable {
+        /// `D = max|F_x - F_y|`, computed from float differences `k1/n1 - k2/n2` as scipy does.
+        public var d: Double
+        /// The first point of `concat(sorted x, sorted y)` at which the extreme difference is reached.
+        public var location: Double
+        /// `+1` when `max(F_x - F_y) ≥ max(F_y - F_x)`, else `-1`.
+        public var sign: Int
+    }
+
     /// Runs the test.
     ///
     /// - Parameters:
@@ -33,6 +43,31 @@ public enum KolmogorovSmirnov {
     /// - Returns: `nil` when either sample is empty.
     /// - Complexity: O(N log N + n1·n2) (the exact p-value visits every lattice point once).
     public static func test(_ x: [Double], _ y: [Double]) -> Result? {
+        guard let s = statistic(x, y) else { return nil }
+        let n1 = x.count
+        let n2 = y.count
+        let g = gcd(n1, n2)
+        let lcm = (n1 / g) * n2
+        let h = Int((s.d * Double(lcm)).rounded(.toNearestOrEven))
+        let en = Double(n1) * Double(n2) / Double(n1 + n2)
+        return Result(
+            d: s.d,
+            location: s.location,
+            sign: s.sign,
+            dLattice: Double(h) / Double(lcm),
+            pExact: exactPValue(n1: n1, n2: n2, h: h),
+            pKolmogorovLimit: kolmogorovSurvival(en.squareRoot() * s.d)
+        )
+    }
+
+    /// The statistic alone, for samples too large for the exact p-value.
+    ///
+    /// - Parameters:
+    ///   - x: First sample, without NaN.
+    ///   - y: Second sample, without NaN.
+    /// - Returns: `nil` when either sample is empty.
+    /// - Complexity: O(N log N).
+    public static func statistic(_ x: [Double], _ y: [Double]) -> Statistic? {
         let n1 = x.count
         let n2 = y.count
         guard n1 > 0, n2 > 0 else { return nil }
@@ -56,19 +91,17 @@ public enum KolmogorovSmirnov {
         }
         let minS = -minDiff
         let positive = !(minS > maxDiff)
-        let d = max(minS, maxDiff)
-        let g = gcd(n1, n2)
-        let lcm = (n1 / g) * n2
-        let h = Int((d * Double(lcm)).rounded(.toNearestOrEven))
+        return Statistic(d: max(minS, maxDiff), location: all[positive ? maxAt : minAt], sign: positive ? 1 : -1)
+    }
+
+    /// The large-sample p-value of scipy's `ks_2samp(method="asymp")`:
+    /// `P(D_m ≥ d)` of the one-sample distribution (``KolmogorovDistribution``) at
+    /// `m = round(n1·n2/(n1+n2))`, rounding half to even.
+    ///
+    /// - Complexity: that of ``KolmogorovDistribution/survival(_:n:)``.
+    public static func asymptoticPValue(d: Double, n1: Int, n2: Int) -> Double {
         let en = Double(n1) * Double(n2) / Double(n1 + n2)
-        return Result(
-            d: d,
-            location: all[positive ? maxAt : minAt],
-            sign: positive ? 1 : -1,
-            dLattice: Double(h) / Double(lcm),
-            pExact: exactPValue(n1: n1, n2: n2, h: h),
-            pKolmogorovLimit: kolmogorovSurvival(en.squareRoot() * d)
-        )
+        return KolmogorovDistribution.survival(d, n: Int(en.rounded(.toNearestOrEven)))
     }
 
     /// Exact `P(D ≥ h/lcm(n1, n2))` under the null hypothesis.
