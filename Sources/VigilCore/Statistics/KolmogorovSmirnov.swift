@@ -41,7 +41,7 @@ public enum KolmogorovSmirnov {
     ///   - x: First sample, without NaN.
     ///   - y: Second sample, without NaN.
     /// - Returns: `nil` when either sample is empty.
-    /// - Complexity: O(N log N + n1·n2) (the exact p-value visits every lattice point once).
+    /// - Complexity: O(N + n1·n2) (the exact p-value visits every lattice point once).
     public static func test(_ x: [Double], _ y: [Double]) -> Result? {
         guard let s = statistic(x, y) else { return nil }
         let n1 = x.count
@@ -66,32 +66,71 @@ public enum KolmogorovSmirnov {
     ///   - x: First sample, without NaN.
     ///   - y: Second sample, without NaN.
     /// - Returns: `nil` when either sample is empty.
-    /// - Complexity: O(N log N).
+    /// - Complexity: O(N) (radix sort and one merge).
     public static func statistic(_ x: [Double], _ y: [Double]) -> Statistic? {
         let n1 = x.count
         let n2 = y.count
         guard n1 > 0, n2 > 0 else { return nil }
-        let sx = x.sorted()
-        let sy = y.sorted()
-        let all = sx + sy
-        var maxDiff = -Double.infinity
-        var maxAt = 0
-        var minDiff = Double.infinity
-        var minAt = 0
-        for (i, v) in all.enumerated() {
-            let diff = Double(upperBound(sx, v)) / Double(n1) - Double(upperBound(sy, v)) / Double(n2)
-            if diff > maxDiff {
-                maxDiff = diff
-                maxAt = i
-            }
-            if diff < minDiff {
-                minDiff = diff
-                minAt = i
+        let kx = RadixSort.sortedKeys(x)
+        let ky = RadixSort.sortedKeys(y)
+        let d1 = Double(n1)
+        let d2 = Double(n2)
+        // Walk the distinct pooled values in ascending order; at each, F_x - F_y counts every
+        // point ≤ it. scipy evaluates the difference at each point of concat(sorted x, sorted y)
+        // and reports the first extreme in that order, so values of x take precedence.
+        var maxX = -Double.infinity
+        var maxXAt: UInt64 = 0
+        var maxY = -Double.infinity
+        var maxYAt: UInt64 = 0
+        var minX = Double.infinity
+        var minXAt: UInt64 = 0
+        var minY = Double.infinity
+        var minYAt: UInt64 = 0
+        kx.withUnsafeBufferPointer { sx in
+            ky.withUnsafeBufferPointer { sy in
+                var i = 0
+                var j = 0
+                while i < n1 || j < n2 {
+                    let v = j == n2 || (i < n1 && sx[i] <= sy[j]) ? sx[i] : sy[j]
+                    let i0 = i
+                    let j0 = j
+                    while i < n1 && sx[i] == v { i += 1 }
+                    while j < n2 && sy[j] == v { j += 1 }
+                    let diff = Double(i) / d1 - Double(j) / d2
+                    if i > i0 {
+                        if diff > maxX {
+                            maxX = diff
+                            maxXAt = v
+                        }
+                        if diff < minX {
+                            minX = diff
+                            minXAt = v
+                        }
+                    }
+                    if j > j0 {
+                        if diff > maxY {
+                            maxY = diff
+                            maxYAt = v
+                        }
+                        if diff < minY {
+                            minY = diff
+                            minYAt = v
+                        }
+                    }
+                }
             }
         }
+        let maxDiff = max(maxX, maxY)
+        let minDiff = min(minX, minY)
         let minS = -minDiff
         let positive = !(minS > maxDiff)
-        return Statistic(d: max(minS, maxDiff), location: all[positive ? maxAt : minAt], sign: positive ? 1 : -1)
+        let location: Double
+        if positive {
+            location = RadixSort.value(ofKey: maxX == maxDiff ? maxXAt : maxYAt)
+        } else {
+            location = RadixSort.value(ofKey: minX == minDiff ? minXAt : minYAt)
+        }
+        return Statistic(d: max(minS, maxDiff), location: location, sign: positive ? 1 : -1)
     }
 
     /// The large-sample p-value of scipy's `ks_2samp(method="asymp")`:
@@ -174,17 +213,6 @@ public enum KolmogorovSmirnov {
             if term < 1e-17 * abs(s) { break }
         }
         return min(1, max(0, 2 * s))
-    }
-
-    /// Number of elements of ascending `a` that are `≤ v`.
-    private static func upperBound(_ a: [Double], _ v: Double) -> Int {
-        var lo = 0
-        var hi = a.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if a[mid] <= v { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
     }
 
     private static func gcd(_ a: Int, _ b: Int) -> Int {
