@@ -231,8 +231,8 @@ public struct STL: Sendable, Hashable {
         let half = (len + 1) / 2
         // Without robustness weights, a window centred on its point has the same normalized
         // tricube weights everywhere, and a degree-1 fit adds nothing to them (the weighted mean
-        // position is the point itself): apply them there as a fixed filter, summed in the
-        // order `estimate` sums.
+        // position is the point itself): apply them there as a fixed filter. The sums differ
+        // from `estimate`'s only by rounding.
         let kernel = rw == nil && len % 2 == 1 ? centredKernel(window: len) : []
         var left = 1
         var right = len
@@ -244,9 +244,25 @@ public struct STL: Sendable, Hashable {
             if !kernel.isEmpty && i - left == right - i {
                 out[i - 1] = kernel.withUnsafeBufferPointer { k in
                     y.withUnsafeBufferPointer { v in
-                        var s = 0.0
-                        for j in 0..<len { s += k[j] * v[left - 1 + j] }
-                        return s
+                        // Four partial sums, so the additions do not wait on one another.
+                        let base = left - 1
+                        var s0 = 0.0
+                        var s1 = 0.0
+                        var s2 = 0.0
+                        var s3 = 0.0
+                        var j = 0
+                        while j + 4 <= len {
+                            s0 += k[j] * v[base + j]
+                            s1 += k[j + 1] * v[base + j + 1]
+                            s2 += k[j + 2] * v[base + j + 2]
+                            s3 += k[j + 3] * v[base + j + 3]
+                            j += 4
+                        }
+                        while j < len {
+                            s0 += k[j] * v[base + j]
+                            j += 1
+                        }
+                        return (s0 + s1) + (s2 + s3)
                     }
                 }
                 continue
