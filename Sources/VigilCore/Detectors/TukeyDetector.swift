@@ -32,17 +32,16 @@ public struct TukeyDetector: AnomalyDetector {
         let iqr = positiveScale(q3 - q1, level: (q1 + q3) / 2)
         let direction = input.direction
         let n = input.target.count
-        // Per point: a = (x − Q3)/IQR above, b = (Q1 − x)/IQR below, the harmful one kept when
-        // positive; NaN scores 0 and scores stop at 1e12, as cleanScore.
+        let up = direction != .down
+        let down = direction != .up
+        // Per point: (x − Q3)/IQR above Q3, (Q1 − x)/IQR below Q1, each only on a harmful side;
+        // NaN scores 0 and scores stop at 1e12, as cleanScore.
         return [Double](unsafeUninitializedCapacity: n) { out, initialized in
             input.target.withUnsafeBufferPointer { target in
                 for i in 0..<n {
                     let x = target[i]
-                    let a = (x - q3) / iqr
-                    let b = (q1 - x) / iqr
-                    var s = 0.0
-                    if direction != .down && a > s { s = a }
-                    if direction != .up && b > s { s = b }
+                    let excess = x > q3 ? (up ? x - q3 : 0) : (x < q1 && down ? q1 - x : 0)
+                    let s = excess / iqr
                     out[i] = s > 1e12 ? 1e12 : s
                 }
             }
