@@ -134,7 +134,7 @@ def run_peer(case, work, n, budget, ours):
         sec, k, res = measure(budget, lambda: STL(y, period=PERIOD, seasonal=7, robust=False).fit())
         d1, ok1 = close(load(work, "ours-stl-seasonal", n), res.seasonal, 1e-9, 1e-9)
         d2, ok2 = close(load(work, "ours-stl-trend", n), res.trend, 1e-9, 1e-9)
-        return sec, k, ok1 and ok2, f"max |diff| seasonal {d1:.1e}, trend {d2:.1e}"
+        return sec, k, ok1 and ok2, f"max abs diff seasonal {d1:.1e}, trend {d2:.1e}"
     if case == "holt_winters":
         with open(os.path.join(work, f"params-{n}.json")) as f:
             hw = json.load(f)["holt_winters"]
@@ -149,7 +149,7 @@ def run_peer(case, work, n, budget, ours):
 
         sec, k, res = measure(budget, fit)
         d, ok = close(load(work, "ours-hw-fitted", n), res.fittedvalues, 1e-9, 1e-9)
-        return sec, k, ok, f"max |diff| fitted {d:.1e}"
+        return sec, k, ok, f"max abs diff fitted {d:.1e}"
     if case == "arima":
         a = load(work, "arma", n)
         half = n // 2
@@ -169,7 +169,7 @@ def run_peer(case, work, n, budget, ours):
         differ = sorted(set(theirs) ^ set(ours["flags"]))
         unexplained = [i for i in differ if i not in set(ours["near_threshold"])]
         ok = dcoef <= 0.02 and not unexplained
-        note = (f"coef |diff| {dcoef:.1e}; {len(theirs)} flags, {len(differ)} differ"
+        note = (f"coef abs diff {dcoef:.1e}; {len(theirs)} flags, {len(differ)} differ"
                 f" ({len(differ) - len(unexplained)} within 1% of k=3)")
         return sec, k, ok, note
     if case == "mann_whitney":
