@@ -4,7 +4,7 @@
 SWIFT ?= swift
 DEMO_DIR ?= .demo
 
-.PHONY: demo test build deps sample bench-ingest lint format clean
+.PHONY: demo test build deps sample bench-ingest bench-detectors lint format clean
 
 deps:
 	@Scripts/install-deps.sh
@@ -32,6 +32,10 @@ format:
 
 bench-ingest:
 	Benchmarks/ingest/run.sh
+
+# Side by side with adtk, statsmodels and scipy (see Benchmarks/README.md).
+bench-detectors:
+	Benchmarks/detectors/run.sh
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -47,6 +47,8 @@ public struct ESDDetector: AnomalyDetector {
         var pooled: [Double] = input.reference.filter { !$0.isNaN }
         let targetStart = pooled.count
         var targetIndex: [Int] = []
+        pooled.reserveCapacity(pooled.count + input.target.count)
+        targetIndex.reserveCapacity(input.target.count)
         for (i, x) in input.target.enumerated() where !x.isNaN {
             pooled.append(x)
             targetIndex.append(i)
@@ -54,7 +56,8 @@ public struct ESDDetector: AnomalyDetector {
         let r = min(maxOutliers, pooled.count - 3)
         guard r >= 1 else { return scores }
         let test = GeneralizedESD.test(pooled, alpha: alpha, maxOutliers: r)
-        let (mean, _) = meanAndStandardDeviation(pooled)
+        // Only the side of the mean matters here.
+        let mean = pooled.reduce(0, +) / Double(pooled.count)
         var running = 0.0
         for step in stride(from: test.removedIndices.count - 1, through: 0, by: -1) {
             let lambda = test.lambda[step]

@@ -19,14 +19,33 @@ public struct TukeyDetector: AnomalyDetector {
     }
 
     public func scores(for input: DetectionInput) -> [Double] {
-        guard let q1 = Quantile.linear(input.reference, p: 0.25), let q3 = Quantile.linear(input.reference, p: 0.75),
-            input.reference.lazy.filter({ !$0.isNaN }).count >= 4
-        else { return [Double](repeating: 0, count: input.target.count) }
+        var present = 0
+        for x in input.reference where !x.isNaN {
+            present += 1
+            if present == 4 { break }
+        }
+        guard present >= 4, let q = Quantile.linear(input.reference, ps: [0.25, 0.75]) else {
+            return [Double](repeating: 0, count: input.target.count)
+        }
+        let q1 = q[0]
+        let q3 = q[1]
         let iqr = positiveScale(q3 - q1, level: (q1 + q3) / 2)
-        return input.target.map { x in
-            let above = x > q3 ? (x - q3) / iqr : 0
-            let below = x < q1 ? (q1 - x) / iqr : 0
-            return cleanScore(input.direction.harmful(above > 0 ? above : -below))
+        let direction = input.direction
+        let n = input.target.count
+        let up = direction != .down
+        let down = direction != .up
+        // Per point: (x − Q3)/IQR above Q3, (Q1 − x)/IQR below Q1, each only on a harmful side;
+        // NaN scores 0 and scores stop at 1e12, as cleanScore.
+        return [Double](unsafeUninitializedCapacity: n) { out, initialized in
+            input.target.withUnsafeBufferPointer { target in
+                for i in 0..<n {
+                    let x = target[i]
+                    let excess = x > q3 ? (up ? x - q3 : 0) : (x < q1 && down ? q1 - x : 0)
+                    let s = excess / iqr
+                    out[i] = s > 1e12 ? 1e12 : s
+                }
+            }
+            initialized = n
         }
     }
 }

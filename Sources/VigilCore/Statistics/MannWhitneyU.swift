@@ -36,24 +36,38 @@ public enum MannWhitneyU {
     ///   - x: First sample (size n1 ≥ 1), without NaN.
     ///   - y: Second sample (size n2 ≥ 1), without NaN.
     /// - Returns: `nil` when either sample is empty.
-    /// - Complexity: O(N log N), plus O(n1²·n2) for the exact p-value.
+    /// - Complexity: O(N) (radix sort), plus O(n1²·n2) for the exact p-value.
     public static func test(_ x: [Double], _ y: [Double]) -> Result? {
         let n1 = x.count
         let n2 = y.count
         guard n1 > 0, n2 > 0 else { return nil }
-        let pooled = (x.map { ($0, true) } + y.map { ($0, false) }).sorted { $0.0 < $1.0 }
-        let nTotal = pooled.count
+        // Sort each sample (as order-preserving integer keys), then walk both in step: each tie
+        // group of the pooled sample is the run of equal keys at the two heads.
+        let kx = RadixSort.sortedKeys(x)
+        let ky = RadixSort.sortedKeys(y)
+        let nTotal = n1 + n2
         var r1 = 0.0
         var tieTerm = 0.0
-        var start = 0
-        while start < nTotal {
-            var end = start
-            while end + 1 < nTotal && pooled[end + 1].0 == pooled[start].0 { end += 1 }
-            let midrank = Double(start + end + 2) / 2
-            let t = Double(end - start + 1)
-            tieTerm += t * t * t - t
-            for k in start...end where pooled[k].1 { r1 += midrank }
-            start = end + 1
+        kx.withUnsafeBufferPointer { sx in
+            ky.withUnsafeBufferPointer { sy in
+                var i = 0
+                var j = 0
+                while i < n1 || j < n2 {
+                    let v = j == n2 || (i < n1 && sx[i] <= sy[j]) ? sx[i] : sy[j]
+                    let start = i + j
+                    var a = 0
+                    while i < n1 && sx[i] == v {
+                        i += 1
+                        a += 1
+                    }
+                    while j < n2 && sy[j] == v { j += 1 }
+                    let end = i + j - 1
+                    let midrank = Double(start + end + 2) / 2
+                    let t = Double(end - start + 1)
+                    tieTerm += t * t * t - t
+                    r1 += Double(a) * midrank
+                }
+            }
         }
         let nd1 = Double(n1)
         let nd2 = Double(n2)

@@ -229,6 +229,11 @@ public struct STL: Sendable, Hashable {
             return out
         }
         let half = (len + 1) / 2
+        // Without robustness weights, a window centred on its point has the same normalized
+        // tricube weights everywhere, and a degree-1 fit adds nothing to them (the weighted mean
+        // position is the point itself): apply them there as a fixed filter. The sums differ
+        // from `estimate`'s only by rounding.
+        let kernel = rw == nil && len % 2 == 1 ? centredKernel(window: len) : []
         var left = 1
         var right = len
         for i in 1...n {
@@ -236,11 +241,61 @@ public struct STL: Sendable, Hashable {
                 left += 1
                 right += 1
             }
+            if !kernel.isEmpty && i - left == right - i {
+                out[i - 1] = kernel.withUnsafeBufferPointer { k in
+                    y.withUnsafeBufferPointer { v in
+                        // Four partial sums, so the additions do not wait on one another.
+                        let base = left - 1
+                        var s0 = 0.0
+                        var s1 = 0.0
+                        var s2 = 0.0
+                        var s3 = 0.0
+                        var j = 0
+                        while j + 4 <= len {
+                            s0 += k[j] * v[base + j]
+                            s1 += k[j + 1] * v[base + j + 1]
+                            s2 += k[j + 2] * v[base + j + 2]
+                            s3 += k[j + 3] * v[base + j + 3]
+                            j += 4
+                        }
+                        while j < len {
+                            s0 += k[j] * v[base + j]
+                            j += 1
+                        }
+                        return (s0 + s1) + (s2 + s3)
+                    }
+                }
+                continue
+            }
             out[i - 1] =
                 estimate(y, window: len, degree: degree, at: Double(i), left: left, right: right, rw: rw, w: &w)
                 ?? y[i - 1]
         }
         return out
+    }
+
+    /// The normalized tricube weights of `estimate` for an odd window centred on its point.
+    static func centredKernel(window len: Int) -> [Double] {
+        let h = Double((len - 1) / 2)
+        let h9 = 0.999 * h
+        let h1 = 0.001 * h
+        var w = [Double](repeating: 0, count: len)
+        var a = 0.0
+        for j in 0..<len {
+            let r = abs(Double(j) - h)
+            if r <= h9 {
+                if r <= h1 {
+                    w[j] = 1
+                } else {
+                    let q = r / h
+                    let c = 1 - q * q * q
+                    w[j] = c * c * c
+                }
+                a += w[j]
+            }
+        }
+        for j in 0..<len { w[j] /= a }
+        return w
     }
 
     /// `stlest`: the local (degree 0 or 1) tricube-weighted fit at 1-based position `xs`
