@@ -35,14 +35,23 @@ public enum BundleFormat {
     /// Sorted keys, NaN and infinities as strings: the same value always gives the same bytes.
     public static func encoder(pretty: Bool = true) -> JSONEncoder {
         let e = JSONEncoder()
-        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        e.outputFormatting =
+            pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity",
+            negativeInfinity: "-Infinity",
+            nan: "NaN"
+        )
         return e
     }
 
     public static func decoder() -> JSONDecoder {
         let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        d.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity",
+            negativeInfinity: "-Infinity",
+            nan: "NaN"
+        )
         return d
     }
 
@@ -181,8 +190,10 @@ public struct BaselineEntry: Sendable, Hashable, Codable {
 
     /// The entries of a baseline set, in a stable order.
     public static func entries(of set: BaselineSet) -> [BaselineEntry] {
-        set.baselines.map { BaselineEntry(app: $0.key.app, metric: $0.key.metric, method: $0.key.method, baseline: $0.value) }
-            .sorted { ($0.app, $0.metric, $0.method.rawValue) < ($1.app, $1.metric, $1.method.rawValue) }
+        set.baselines.map {
+            BaselineEntry(app: $0.key.app, metric: $0.key.metric, method: $0.key.method, baseline: $0.value)
+        }
+        .sorted { ($0.app, $0.metric, $0.method.rawValue) < ($1.app, $1.metric, $1.method.rawValue) }
     }
 
     public static func set(of entries: [BaselineEntry]) -> BaselineSet {

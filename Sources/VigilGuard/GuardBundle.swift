@@ -1,13 +1,17 @@
 public import Crypto
 internal import Foundation
-public import VigilCore
 internal import VigilArchive
+public import VigilCore
 
 /// Why a bundle was refused.
 public struct BundleError: Error, Sendable, CustomStringConvertible, Hashable {
     public enum Reason: String, Sendable, Hashable {
-        case unreadable, truncated, futureFormat = "future_format", notABundle = "not_a_bundle", unsigned
-        case badSignature = "bad_signature", tampered, invalid
+        case unreadable, truncated
+        case futureFormat = "future_format"
+        case notABundle = "not_a_bundle"
+        case unsigned
+        case badSignature = "bad_signature"
+        case tampered, invalid
     }
 
     public var reason: Reason
@@ -34,6 +38,14 @@ public struct GuardBundle: Sendable {
     /// reader, a missing signature, a signature that does not verify, a file whose SHA-256
     /// differs from the manifest's, a file the manifest does not list or lists but lacks.
     public static func load(path: String, publicKey: Curve25519.Signing.PublicKey) throws(BundleError) -> GuardBundle {
+        guard let raw = FileManager.default.contents(atPath: path) else {
+            throw BundleError(.unreadable, "Cannot read the bundle '\(path)'.")
+        }
+        do {
+            try GzipEnvelope.verify(Array(raw), name: path)
+        } catch {
+            throw BundleError(.truncated, "The bundle '\(path)' is truncated or corrupt: \(error.message)")
+        }
         var files: [String: [UInt8]] = [:]
         do {
             try ArchiveReader.forEachEntry(inArchiveAt: path, limits: ArchiveLimits(maxTotalBytes: 4 << 30)) { entry in
@@ -66,7 +78,8 @@ public struct GuardBundle: Sendable {
         guard let headerBytes = files[BundleFormat.headerPath] else {
             throw BundleError(.notABundle, "'\(name)' has no \(BundleFormat.headerPath): not a vigil bundle.")
         }
-        guard let header = try? decoder.decode(BundleHeader.self, from: Data(headerBytes)), header.format == BundleFormat.name
+        guard let header = try? decoder.decode(BundleHeader.self, from: Data(headerBytes)),
+            header.format == BundleFormat.name
         else {
             throw BundleError(.notABundle, "'\(name)' has a header that is not a vigil bundle header.")
         }
@@ -82,7 +95,12 @@ public struct GuardBundle: Sendable {
         guard let signatureText = files[BundleFormat.signaturePath] else {
             throw BundleError(.unsigned, "'\(name)' is not signed (no \(BundleFormat.signaturePath)).")
         }
-        guard let signature = Data(base64Encoded: String(decoding: signatureText, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+        guard
+            let signature = Data(
+                base64Encoded: String(decoding: signatureText, as: UTF8.self).trimmingCharacters(
+                    in: .whitespacesAndNewlines
+                )
+            ),
             publicKey.isValidSignature(signature, for: Data(manifestBytes))
         else {
             throw BundleError(
@@ -101,17 +119,23 @@ public struct GuardBundle: Sendable {
         }
         let signedPaths: Set = [BundleFormat.headerPath, BundleFormat.manifestPath, BundleFormat.signaturePath]
         for (p, expected) in manifest.files.sorted(by: { $0.key < $1.key }) {
-            guard let bytes = files[p] else { throw BundleError(.truncated, "'\(name)' lacks \(p), which its manifest lists.") }
+            guard let bytes = files[p] else {
+                throw BundleError(.truncated, "'\(name)' lacks \(p), which its manifest lists.")
+            }
             let actual = BundleFormat.sha256Hex(bytes)
             guard actual == expected else {
-                throw BundleError(.tampered, "\(p) in '\(name)' has SHA-256 \(actual), the manifest says \(expected): tampered.")
+                throw BundleError(
+                    .tampered,
+                    "\(p) in '\(name)' has SHA-256 \(actual), the manifest says \(expected): tampered."
+                )
             }
         }
         for p in files.keys.sorted() where manifest.files[p] == nil && !signedPaths.contains(p) {
             throw BundleError(.tampered, "'\(name)' holds \(p), which its manifest does not list.")
         }
         let headerHash = BundleFormat.sha256Hex(headerBytes)
-        guard manifest.files[BundleFormat.headerPath] == nil || manifest.files[BundleFormat.headerPath] == headerHash else {
+        guard manifest.files[BundleFormat.headerPath] == nil || manifest.files[BundleFormat.headerPath] == headerHash
+        else {
             throw BundleError(.tampered, "The header of '\(name)' differs from the one its manifest lists.")
         }
         let model: GuardModel
@@ -153,6 +177,8 @@ public enum SigningKeys {
 
     static func read(_ path: String) -> Data? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Data(
+            base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 }

@@ -90,7 +90,10 @@ public enum BundleBuilder {
             InMemoryFile(path: BundleFormat.headerPath, contents: header),
             InMemoryFile(path: BundleFormat.baselinesPath, contents: baselines),
             InMemoryFile(path: BundleFormat.manifestPath, contents: manifestBytes),
-            InMemoryFile(path: BundleFormat.signaturePath, contents: Array((signature.base64EncodedString() + "\n").utf8)),
+            InMemoryFile(
+                path: BundleFormat.signaturePath,
+                contents: Array((signature.base64EncodedString() + "\n").utf8)
+            ),
             InMemoryFile(path: BundleFormat.modelPath, contents: model),
         ]
         return (try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: created), manifest)

@@ -1,5 +1,5 @@
-internal import Foundation
 public import Crypto
+internal import Foundation
 internal import VigilCore
 internal import VigilGuard
 public import VigilStore

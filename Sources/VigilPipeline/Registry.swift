@@ -78,7 +78,9 @@ public struct Registry: Sendable {
         do {
             let index = try BundleFormat.decoder().decode(Index.self, from: data)
             guard index.formatVersion <= 1 else {
-                throw StageError("The registry '\(root)' has format version \(index.formatVersion); this vigil reads 1.")
+                throw StageError(
+                    "The registry '\(root)' has format version \(index.formatVersion); this vigil reads 1."
+                )
             }
             return index
         } catch let e as StageError {
@@ -108,14 +110,21 @@ public struct Registry: Sendable {
     /// Adds a bundle to the registry and points `candidate` at it. Idempotent: publishing the
     /// same bytes under the same version again changes nothing.
     @discardableResult
-    public func publish(bytes: [UInt8], manifest: BundleManifest, inputs: String, manifestBytes: [UInt8]) throws -> Entry {
+    public func publish(
+        bytes: [UInt8],
+        manifest: BundleManifest,
+        inputs: String,
+        manifestBytes: [UInt8]
+    ) throws -> Entry {
         let version = manifest.version
         guard BundleFormat.isValidVersion(version) else { throw StageError("'\(version)' is not a bundle version.") }
         var index = try index()
         let sha = BundleFormat.sha256Hex(bytes)
         if let existing = index.bundles.first(where: { $0.version == version }) {
             guard existing.sha256 == sha else {
-                throw StageError("The registry already has a different bundle \(version); versions are never overwritten.")
+                throw StageError(
+                    "The registry already has a different bundle \(version); versions are never overwritten."
+                )
             }
         }
         try AtomicFile.write(bytes, to: bundlePath(version))
@@ -153,7 +162,8 @@ public struct Registry: Sendable {
             try failpoint?("stable-marked")
         }
         var pointer =
-            try pointer(channel) ?? Pointer(channel: channel, version: entry.version, sha256: entry.sha256, updatedAt: at, history: [])
+            try pointer(channel)
+            ?? Pointer(channel: channel, version: entry.version, sha256: entry.sha256, updatedAt: at, history: [])
         if pointer.version == entry.version && !pointer.history.isEmpty { return }
         pointer.version = entry.version
         pointer.sha256 = entry.sha256
@@ -164,9 +174,12 @@ public struct Registry: Sendable {
 
     /// Points `stable` back at the version it named before the current one.
     public func rollback(at: String) throws -> Entry {
-        guard let pointer = try pointer(.stable) else { throw StageError("The stable channel is empty: nothing to roll back.") }
+        guard let pointer = try pointer(.stable) else {
+            throw StageError("The stable channel is empty: nothing to roll back.")
+        }
         let earlier = pointer.history.dropLast().reversed().first { $0.version != pointer.version }
-        guard let target = earlier, let entry = try index().bundles.first(where: { $0.version == target.version }) else {
+        guard let target = earlier, let entry = try index().bundles.first(where: { $0.version == target.version })
+        else {
             throw StageError("Stable has no earlier version to roll back to.")
         }
         guard FileManager.default.fileExists(atPath: bundlePath(entry.version)) else {
@@ -182,8 +195,10 @@ public struct Registry: Sendable {
         var index = try index()
         let pinned = Set(try Channel.allCases.compactMap { try pointer($0)?.version })
         let newest = Set(index.bundles.suffix(max(0, keep)).map(\.version))
-        let removed = index.bundles.filter { !$0.everStable && !pinned.contains($0.version) && !newest.contains($0.version) }
-            .map(\.version)
+        let removed = index.bundles.filter {
+            !$0.everStable && !pinned.contains($0.version) && !newest.contains($0.version)
+        }
+        .map(\.version)
         index.bundles.removeAll { removed.contains($0.version) }
         try writeIndex(index)
         let listed = Set(index.bundles.map(\.version))
@@ -205,7 +220,9 @@ public struct Registry: Sendable {
     }
 
     public func gateDecision(_ version: String) -> GateDecision? {
-        FileManager.default.contents(atPath: gatePath(version)).flatMap { try? BundleFormat.decoder().decode(GateDecision.self, from: $0) }
+        FileManager.default.contents(atPath: gatePath(version)).flatMap {
+            try? BundleFormat.decoder().decode(GateDecision.self, from: $0)
+        }
     }
 
     /// Checks what a reader relies on: the index decodes, every listed bundle file exists with
@@ -219,7 +236,9 @@ public struct Registry: Sendable {
                 problems.append("bundle \(e.version) is listed but missing")
                 continue
             }
-            if BundleFormat.sha256Hex(data) != e.sha256 { problems.append("bundle \(e.version) does not match its SHA-256") }
+            if BundleFormat.sha256Hex(data) != e.sha256 {
+                problems.append("bundle \(e.version) does not match its SHA-256")
+            }
         }
         for c in Channel.allCases {
             do {
@@ -290,11 +309,18 @@ public struct GateDecision: Sendable, Hashable, Codable {
             failures.append(String(format: "F1 %.3f < %.3f - %.3f", candidate.f1, incumbent.f1, tolerances.f1))
         }
         if !incumbentIsBaseline, candidate.recall < incumbent.recall - tolerances.recall - 1e-12 {
-            failures.append(String(format: "recall %.3f < %.3f - %.3f", candidate.recall, incumbent.recall, tolerances.recall))
+            failures.append(
+                String(format: "recall %.3f < %.3f - %.3f", candidate.recall, incumbent.recall, tolerances.recall)
+            )
         }
         if !incumbentIsBaseline, candidate.precision < incumbent.precision - tolerances.precision - 1e-12 {
             failures.append(
-                String(format: "precision %.3f < %.3f - %.3f", candidate.precision, incumbent.precision, tolerances.precision)
+                String(
+                    format: "precision %.3f < %.3f - %.3f",
+                    candidate.precision,
+                    incumbent.precision,
+                    tolerances.precision
+                )
             )
         }
         if candidate.falsePausesPer100 > incumbent.falsePausesPer100 + tolerances.falsePausesPer100 + 1e-12 {
@@ -310,7 +336,8 @@ public struct GateDecision: Sendable, Hashable, Codable {
         let reason =
             failures.isEmpty
             ? String(
-                format: "no regression against the %@ (F1 %.3f vs %.3f, recall %.3f vs %.3f, precision %.3f vs %.3f, false pauses/100 %.2f vs %.2f)",
+                format:
+                    "no regression against the %@ (F1 %.3f vs %.3f, recall %.3f vs %.3f, precision %.3f vs %.3f, false pauses/100 %.2f vs %.2f)",
                 against,
                 candidate.f1,
                 incumbent.f1,

@@ -1,6 +1,5 @@
 internal import GRDB
 
-
 /// What a model was trained from, in canonical text, so a bundle can name its inputs by hash.
 public struct StoreSnapshot: Sendable, Hashable {
     /// The SHA-256 of every ingested archive, sorted: the data.
@@ -15,7 +14,10 @@ extension HistoryStore {
     /// The store's inputs in canonical form (independent of ingest order and time).
     public func snapshot() throws -> StoreSnapshot {
         try writer.read { db in
-            let hashes = try String.fetchAll(db, sql: "SELECT sha256 FROM archive WHERE status = 'ingested' ORDER BY sha256")
+            let hashes = try String.fetchAll(
+                db,
+                sql: "SELECT sha256 FROM archive WHERE status = 'ingested' ORDER BY sha256"
+            )
             let latest = try Int64.fetchOne(db, sql: "SELECT MAX(exported_at) FROM archive WHERE status = 'ingested'")
             var lines = try Row.fetchAll(
                 db,
@@ -39,7 +41,8 @@ extension HistoryStore {
                 let end: Int64 = r["end"]
                 let metrics: String? = r["metrics"]
                 let hosts: String? = r["hosts"]
-                return "incident\t\(id)\t\(app)\t\(deploy ?? "")\t\(cause)\t\(start)\t\(end)\t\(metrics ?? "")\t\(hosts ?? "")"
+                return
+                    "incident\t\(id)\t\(app)\t\(deploy ?? "")\t\(cause)\t\(start)\t\(end)\t\(metrics ?? "")\t\(hosts ?? "")"
             }
             lines.sort()
             return StoreSnapshot(archiveHashes: hashes, labelLines: lines, latestExport: latest)

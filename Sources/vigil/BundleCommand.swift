@@ -7,7 +7,9 @@ import VigilPipeline
 
 /// Where the registry and the signing keys are.
 struct RegistryOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The registry directory (default $VIGIL_REGISTRY, else .vigil/registry).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp("The registry directory (default $VIGIL_REGISTRY, else .vigil/registry).", valueName: "dir")
+    )
     var registry: String?
 
     var registryPath: String {
@@ -16,7 +18,12 @@ struct RegistryOptions: ParsableArguments {
 }
 
 struct KeyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Ed25519 public key (default $VIGIL_PUBLIC_KEY, else .vigil/keys/signing.pub).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Ed25519 public key (default $VIGIL_PUBLIC_KEY, else .vigil/keys/signing.pub).",
+            valueName: "file"
+        )
+    )
     var publicKey: String?
 
     var publicKeyPath: String {
@@ -45,7 +52,8 @@ struct BundleCommand: ParsableCommand {
             same validation deploys.
             """,
         subcommands: [
-            Keygen.self, Publish.self, List.self, Show.self, Verify.self, Promote.self, Rollback.self, Diff.self, GC.self,
+            Keygen.self, Publish.self, List.self, Show.self, Verify.self, Promote.self, Rollback.self, Diff.self,
+            GC.self,
         ]
     )
 
@@ -61,7 +69,9 @@ struct BundleCommand: ParsableCommand {
         func run() throws {
             let keyPath = "\(outDir)/signing.key"
             if FileManager.default.fileExists(atPath: keyPath) && !force {
-                throw ValidationError("'\(keyPath)' exists; pass --force to replace it (bundles signed with it will no longer verify).")
+                throw ValidationError(
+                    "'\(keyPath)' exists; pass --force to replace it (bundles signed with it will no longer verify)."
+                )
             }
             let key = Curve25519.Signing.PrivateKey()
             try AtomicFile.write(Array((key.rawRepresentation.base64EncodedString() + "\n").utf8), to: keyPath)
@@ -70,7 +80,9 @@ struct BundleCommand: ParsableCommand {
                 Array((key.publicKey.rawRepresentation.base64EncodedString() + "\n").utf8),
                 to: "\(outDir)/signing.pub"
             )
-            print("private key: \(keyPath) (keep it secret)\npublic key:  \(outDir)/signing.pub (give it to the guards)")
+            print(
+                "private key: \(keyPath) (keep it secret)\npublic key:  \(outDir)/signing.pub (give it to the guards)"
+            )
         }
     }
 
@@ -82,13 +94,20 @@ struct BundleCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The model file from vigil tune.", valueName: "file"))
         var model: String
 
-        @Option(help: ArgumentHelp("The pipeline file it was tuned with (hashed into the manifest).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp("The pipeline file it was tuned with (hashed into the manifest).", valueName: "file")
+        )
         var pipeline: String
 
         @OptionGroup var storeOptions: StoreOptions
         @OptionGroup var registryOptions: RegistryOptions
 
-        @Option(help: ArgumentHelp("Ed25519 private key (default $VIGIL_SIGNING_KEY, else .vigil/keys/signing.key).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "Ed25519 private key (default $VIGIL_SIGNING_KEY, else .vigil/keys/signing.key).",
+                valueName: "file"
+            )
+        )
         var signingKey: String?
 
         @Flag(help: "Print the result as JSON.")
@@ -115,7 +134,9 @@ struct BundleCommand: ParsableCommand {
                 throw ValidationError(e.description)
             }
             if json { return try Output.printJSON(result) }
-            print("bundle \(result.version)\(result.reused ? " (already published from the same inputs)" : ""): \(result.path)")
+            print(
+                "bundle \(result.version)\(result.reused ? " (already published from the same inputs)" : ""): \(result.path)"
+            )
             print("sha256 \(result.sha256), channel \(result.channel)")
             if let gate = result.gate { print("gate: \(gate.promoted ? "promoted" : "not promoted"): \(gate.reason)") }
         }
@@ -166,14 +187,24 @@ struct BundleCommand: ParsableCommand {
             let loaded = try loadVerified(path, key: try keys.load())
             if json { return try Output.printJSON(loaded.manifest) }
             let m = loaded.manifest
-            print("bundle \(m.version) (format \(m.formatVersion)), created \(m.createdAt), parent \(m.parentVersion ?? "none")")
-            print("code \(m.codeVersion), pipeline \(m.pipeline), trained \(m.trainingWindow.from ?? "?") to \(m.trainingWindow.until ?? "?")")
-            print("hashes: data \(m.hashes.data.prefix(12)), labels \(m.hashes.labels.prefix(12)), pipeline \(m.hashes.pipeline.prefix(12))")
+            print(
+                "bundle \(m.version) (format \(m.formatVersion)), created \(m.createdAt), parent \(m.parentVersion ?? "none")"
+            )
+            print(
+                "code \(m.codeVersion), pipeline \(m.pipeline), trained \(m.trainingWindow.from ?? "?") to \(m.trainingWindow.until ?? "?")"
+            )
+            print(
+                "hashes: data \(m.hashes.data.prefix(12)), labels \(m.hashes.labels.prefix(12)), pipeline \(m.hashes.pipeline.prefix(12))"
+            )
             for r in loaded.model.rules {
-                print("  \(r.scope): \(r.rule.config), threshold \(String(format: "%.4g", r.rule.threshold)), \(r.rule.policy)")
+                print(
+                    "  \(r.scope): \(r.rule.config), threshold \(String(format: "%.4g", r.rule.threshold)), \(r.rule.policy)"
+                )
             }
             if let v = m.validation.model, let b = m.validation.baseline {
-                print("validation: F1 \(fmt(v.f1)) (precision \(fmt(v.precision)), recall \(fmt(v.recall))); 3-sigma F1 \(fmt(b.f1))")
+                print(
+                    "validation: F1 \(fmt(v.f1)) (precision \(fmt(v.precision)), recall \(fmt(v.recall))); 3-sigma F1 \(fmt(b.f1))"
+                )
             }
             if let gate = registry.gateDecision(m.version) {
                 print("gate: \(gate.promoted ? "promoted" : "not promoted"): \(gate.reason)")
@@ -193,7 +224,9 @@ struct BundleCommand: ParsableCommand {
             let path = try resolveBundle(bundle, registry: Registry(root: registryOptions.registryPath))
             do {
                 let b = try GuardBundle.load(path: path, publicKey: try keys.load())
-                print("OK \(b.manifest.version): signature valid, \(b.manifest.files.count) file checksums match (\(path))")
+                print(
+                    "OK \(b.manifest.version): signature valid, \(b.manifest.files.count) file checksums match (\(path))"
+                )
             } catch let e as BundleError {
                 Output.warn("FAILED \(path): \(e)")
                 throw ExitCode(1)
@@ -237,7 +270,9 @@ struct BundleCommand: ParsableCommand {
     }
 
     struct Diff: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "What changed between two bundles: rules, thresholds, figures.")
+        static let configuration = CommandConfiguration(
+            abstract: "What changed between two bundles: rules, thresholds, figures."
+        )
         @Argument(help: "The older bundle (version, channel or file).") var old: String
         @Argument(help: "The newer bundle.") var new: String
         @OptionGroup var registryOptions: RegistryOptions
@@ -314,7 +349,9 @@ struct BundleDiff: Encodable {
         for s in scopes {
             let x = a.model.rules.first { $0.scope == s }?.rule
             let y = b.model.rules.first { $0.scope == s }?.rule
-            func text(_ r: GuardRule) -> String { "\(r.config), threshold \(String(format: "%.4g", r.threshold)), \(r.policy)" }
+            func text(_ r: GuardRule) -> String {
+                "\(r.config), threshold \(String(format: "%.4g", r.threshold)), \(r.policy)"
+            }
             switch (x, y) {
             case (nil, let y?): changes.append("+ \(s): \(text(y))")
             case (let x?, nil): changes.append("- \(s): \(text(x))")
@@ -328,7 +365,9 @@ struct BundleDiff: Encodable {
         self.changes = changes
         var figures: [String] = []
         if let p = a.manifest.validation.model, let q = b.manifest.validation.model {
-            figures.append("validation F1 \(fmt(p.f1)) -> \(fmt(q.f1)), precision \(fmt(p.precision)) -> \(fmt(q.precision)), recall \(fmt(p.recall)) -> \(fmt(q.recall)) (each on its own validation days)")
+            figures.append(
+                "validation F1 \(fmt(p.f1)) -> \(fmt(q.f1)), precision \(fmt(p.precision)) -> \(fmt(q.precision)), recall \(fmt(p.recall)) -> \(fmt(q.recall)) (each on its own validation days)"
+            )
         }
         if a.manifest.hashes.data != b.manifest.hashes.data { figures.append("data changed") }
         if a.manifest.hashes.labels != b.manifest.hashes.labels { figures.append("labels changed") }

@@ -1,0 +1,309 @@
+import Crypto
+import Foundation
+import Testing
+import VigilArchive
+import VigilCore
+import VigilGuard
+import VigilPipeline
+import VigilStore
+import VigilSynth
+
+/// One small tuned corpus shared by the bundle tests.
+final class Corpus: Sendable {
+    static let shared = try! Corpus()
+
+    let store: HistoryStore
+    let model: ModelFile
+    let pipeline: [UInt8]
+    let key: Curve25519.Signing.PrivateKey
+
+    init() throws {
+        let dir = try Self.temporaryDirectory()
+        let written = try SampleData.write(SynthConfig(seed: 11, apps: 2, days: 5), to: dir)
+        store = try HistoryStore()
+        _ = try Ingestor(store: store).ingest(paths: written.archives)
+        let yaml = """
+            name: bundle-test
+            search:
+              split:
+                validation_days: 2
+              objective:
+                f_beta: 1
+              policy:
+                consecutive: [1, 3]
+              detectors:
+                - name: zscore
+                  modes: [before_after]
+                - name: arima_ksigma
+                  modes: [single_metric]
+                  seasonal: [profile]
+                  params:
+                    p: [1]
+                    d: [0]
+                    q: [0]
+            """
+        pipeline = Array(yaml.utf8)
+        model = try TuneRun.run(pipeline: try PipelineDefinition.parse(yaml, path: "p.yaml"), store: store)
+        key = try Curve25519.Signing.PrivateKey(rawRepresentation: Data(repeating: 7, count: 32))
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bundle-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func inputs(methods given: [SeasonalMethod]? = nil) throws -> BundleBuilder.Inputs {
+        let methods =
+            given ?? Array(Set(model.model.configs.compactMap(\.seasonal))).sorted { $0.rawValue < $1.rawValue }
+        let baselines = try StoreCorpus.baselines(
+            for: try store.allDeploys(),
+            methods: methods,
+            until: model.historyUntil,
+            period: model.model.seasonalPeriod,
+            store: store
+        )
+        return BundleBuilder.Inputs(
+            model: model,
+            baselines: baselines,
+            snapshot: try store.snapshot(),
+            pipelineBytes: pipeline
+        )
+    }
+
+    func bundle(version: String = "2026.11.06.1") throws -> [UInt8] {
+        try BundleBuilder.build(try inputs(), version: version, parent: nil, key: key).bytes
+    }
+}
+
+struct BundleTests {
+    static func write(_ bytes: [UInt8]) throws -> String {
+        let path = "\(try Corpus.temporaryDirectory())/bundle.tar.gz"
+        try AtomicFile.write(bytes, to: path)
+        return path
+    }
+
+    @Test func twoBuildsFromTheSameInputsAreByteIdentical() throws {
+        let a = try Corpus.shared.bundle()
+        let b = try Corpus.shared.bundle()
+        #expect(a == b)
+        #expect(try Corpus.shared.bundle(version: "2026.11.06.2") != a)
+    }
+
+    @Test func aBundleLoadsVerifiedAndJudgesAsTheModelFile() throws {
+        let corpus = Corpus.shared
+        let loaded = try GuardBundle.load(path: try Self.write(corpus.bundle()), publicKey: corpus.key.publicKey)
+        #expect(loaded.model == corpus.model.model)
+        #expect(loaded.manifest.version == "2026.11.06.1")
+        #expect(loaded.manifest.hashes.pipeline == BundleFormat.sha256Hex(corpus.pipeline))
+
+        // Seasonal baselines travel bit for bit.
+        let seasonal = try corpus.inputs(methods: [.profile, .stl])
+        #expect(!seasonal.baselines.baselines.isEmpty)
+        let built = try BundleBuilder.build(seasonal, version: "2026.11.06.1", parent: nil, key: corpus.key).bytes
+        let back = try GuardBundle.load(path: try Self.write(built), publicKey: corpus.key.publicKey)
+        let encoder = BundleFormat.encoder()
+        #expect(
+            try encoder.encode(BaselineEntry.entries(of: back.baselines))
+                == encoder.encode(BaselineEntry.entries(of: seasonal.baselines))
+        )
+
+        // Replay equals evaluation: the bundle's judge gives the validation figures tune reported.
+        let all = try StoreCorpus(store: corpus.store)
+        let from = try #require(corpus.model.validation.from.flatMap { RFC3339.parse($0) })
+        let validation = all.deploys.filter { $0.startedAt >= from }
+        let replayed = DeployEvaluation(
+            try StoreCorpus.judge(validation, truths: all.truths, judge: try loaded.judge(), store: corpus.store)
+        )
+        let reported = try #require(corpus.model.validationFigures)
+        #expect(replayed.deploys == reported.deploys, "\(replayed.deploys) vs \(reported.deploys)")
+        #expect(replayed.missed == reported.missed && replayed.falsePauses == reported.falsePauses)
+        #expect(replayed.delayMinutes == reported.delayMinutes)
+    }
+
+    @Test func flippingAnyByteIsRefused() throws {
+        let corpus = Corpus.shared
+        let bytes = try corpus.bundle()
+        // Every byte of the gzip header and trailer, and a spread through the body.
+        var positions = Array(0..<10) + Array((bytes.count - 8)..<bytes.count)
+        positions += Array(Swift.stride(from: 10, to: bytes.count - 8, by: max(1, bytes.count / 80)))
+        for position in positions {
+            var copy = bytes
+            copy[position] ^= 0x01
+            let refused: Bool
+            do {
+                _ = try GuardBundle.load(path: try Self.write(copy), publicKey: corpus.key.publicKey)
+                refused = false
+            } catch { refused = true }
+            #expect(refused, "byte \(position) of \(bytes.count) flipped and the bundle still loads")
+        }
+    }
+
+    static func files(of bytes: [UInt8]) throws -> [String: [UInt8]] {
+        var files: [String: [UInt8]] = [:]
+        try ArchiveReader.forEachEntry(inArchiveAt: try write(bytes)) { e in
+            if case .file(let p, let c) = e { files[p] = c }
+        }
+        return files
+    }
+
+    @Test func eachKindOfBadBundleSaysWhich() throws {
+        let corpus = Corpus.shared
+        let files = try Self.files(of: corpus.bundle())
+        func reason(_ f: [String: [UInt8]], key: Curve25519.Signing.PublicKey? = nil) -> BundleError.Reason? {
+            do {
+                _ = try GuardBundle.verify(files: f, name: "b", publicKey: key ?? corpus.key.publicKey)
+                return nil
+            } catch { return error.reason }
+        }
+        #expect(reason(files) == nil)
+        var unsigned = files
+        unsigned[BundleFormat.signaturePath] = nil
+        #expect(reason(unsigned) == .unsigned)
+        let otherKey = Curve25519.Signing.PrivateKey().publicKey
+        #expect(reason(files, key: otherKey) == .badSignature)
+        var future = files
+        future[BundleFormat.headerPath] = Array(#"{"format": "vigil-bundle", "format_version": 99}"#.utf8)
+        #expect(reason(future) == .futureFormat)
+        var tampered = files
+        tampered[BundleFormat.modelPath]![10] ^= 1
+        #expect(reason(tampered) == .tampered)
+        var extra = files
+        extra["extra.bin"] = [1, 2, 3]
+        #expect(reason(extra) == .tampered)
+        var missing = files
+        missing[BundleFormat.baselinesPath] = nil
+        #expect(reason(missing) == .truncated)
+        // A truncated file on disk.
+        let bytes = try corpus.bundle()
+        #expect(throws: BundleError.self) {
+            try GuardBundle.load(
+                path: try Self.write(Array(bytes.prefix(bytes.count / 2))),
+                publicKey: corpus.key.publicKey
+            )
+        }
+    }
+}
+
+struct RegistryTests {
+    static func publish(_ registry: Registry) throws -> PublishRun.Result {
+        let corpus = Corpus.shared
+        return try PublishRun.run(
+            model: corpus.model,
+            pipelineBytes: corpus.pipeline,
+            store: corpus.store,
+            registry: registry,
+            key: corpus.key
+        )
+    }
+
+    @Test func publishGatesPromotesAndIsIdempotent() throws {
+        let registry = Registry(root: try Corpus.temporaryDirectory())
+        let first = try Self.publish(registry)
+        let gate = try #require(first.gate)
+        #expect(gate.against == "static 3-sigma baseline")
+        #expect(first.channel == (gate.promoted ? "stable" : "candidate"))
+        #expect(try registry.pointer(.candidate)?.version == first.version)
+        // The same inputs again: the same version and bytes, nothing new.
+        let again = try Self.publish(registry)
+        #expect(again.version == first.version && again.sha256 == first.sha256 && again.reused)
+        #expect(try registry.index().bundles.count == 1)
+        #expect(registry.consistencyProblems().isEmpty)
+    }
+
+    @Test func aPublishKilledAtAnyStepLeavesTheRegistryConsistent() throws {
+        struct Crash: Error {}
+        for step in ["bundle-written", "index-written", "candidate-pointed"] {
+            var registry = Registry(root: try Corpus.temporaryDirectory())
+            registry.failpoint = { if $0 == step { throw Crash() } }
+            #expect(throws: (any Error).self, "\(step)") { _ = try Self.publish(registry) }
+            #expect(registry.consistencyProblems().isEmpty, "after a crash at \(step)")
+            // The next run finishes the job.
+            registry.failpoint = nil
+            let result = try Self.publish(registry)
+            #expect(registry.consistencyProblems().isEmpty)
+            #expect(try registry.pointer(.candidate)?.version == result.version)
+        }
+    }
+
+    @Test func aPromotionKilledBetweenIndexAndPointerLeavesTheRegistryConsistent() throws {
+        struct Crash: Error {}
+        var registry = Registry(root: try Corpus.temporaryDirectory())
+        let result = try Self.publish(registry)
+        let entry = try #require(try registry.index().bundles.first { $0.version == result.version })
+        registry.failpoint = { if $0 == "stable-marked" { throw Crash() } }
+        #expect(throws: Crash.self) { try registry.move(.stable, to: entry, at: "t", reason: "r") }
+        #expect(registry.consistencyProblems().isEmpty)
+        registry.failpoint = nil
+        try registry.move(.stable, to: entry, at: "t", reason: "r")
+        #expect(try registry.pointer(.stable)?.version == result.version)
+    }
+
+    @Test func gateRefusesARegressionAndKeepsStable() {
+        func figures(tp: Int, fp: Int, fn: Int, good: Int) -> DeployFigures {
+            var c = DeployCounts()
+            c.tp = tp
+            c.fp = fp
+            c.fn = fn
+            c.bad = tp + fn
+            c.good = good
+            return DeployFigures(c)
+        }
+        let stable = figures(tp: 8, fp: 1, fn: 2, good: 100)
+        let worse = figures(tp: 7, fp: 1, fn: 3, good: 100)
+        let same = figures(tp: 8, fp: 1, fn: 2, good: 100)
+        let noisier = figures(tp: 8, fp: 2, fn: 2, good: 100)
+        let t = GateTolerances()
+        #expect(
+            !GateDecision.decide(version: "v", candidate: worse, incumbent: stable, against: "s", tolerances: t)
+                .promoted
+        )
+        #expect(
+            GateDecision.decide(version: "v", candidate: same, incumbent: stable, against: "s", tolerances: t).promoted
+        )
+        let d = GateDecision.decide(version: "v", candidate: noisier, incumbent: stable, against: "s", tolerances: t)
+        #expect(!d.promoted)
+        #expect(d.reason.contains("false pauses"))
+        // Against the static baseline, its trivially high recall is no bar; F1 and false pauses are.
+        let baseline = figures(tp: 10, fp: 90, fn: 0, good: 100)
+        #expect(
+            GateDecision.decide(
+                version: "v",
+                candidate: stable,
+                incumbent: baseline,
+                against: "b",
+                incumbentIsBaseline: true,
+                tolerances: t
+            ).promoted
+        )
+    }
+
+    @Test func rollbackAndGcKeepWhatWasEverStable() throws {
+        let root = try Corpus.temporaryDirectory()
+        let registry = Registry(root: root)
+        let corpus = Corpus.shared
+        let inputs = try corpus.inputs()
+        var entries: [Registry.Entry] = []
+        for i in 1...4 {
+            let (bytes, manifest) = try BundleBuilder.build(
+                inputs,
+                version: "2026.11.06.\(i)",
+                parent: nil,
+                key: corpus.key
+            )
+            let mbytes = Array(try BundleFormat.encoder().encode(manifest))
+            entries.append(
+                try registry.publish(bytes: bytes, manifest: manifest, inputs: "i\(i)", manifestBytes: mbytes)
+            )
+        }
+        try registry.move(.stable, to: entries[0], at: "t1", reason: "first")
+        try registry.move(.stable, to: entries[1], at: "t2", reason: "second")
+        #expect(try registry.rollback(at: "t3").version == entries[0].version)
+        #expect(try registry.pointer(.stable)?.version == entries[0].version)
+        let removed = try registry.gc(keep: 1)
+        // 1 and 2 were stable, 4 is the candidate and the newest: only 3 goes.
+        #expect(removed == ["2026.11.06.3"])
+        #expect(registry.consistencyProblems().isEmpty)
+    }
+}
