@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "VigilStore", targets: ["VigilStore"]),
         .library(name: "VigilSynth", targets: ["VigilSynth"]),
         .library(name: "VigilPipeline", targets: ["VigilPipeline"]),
+        .library(name: "VigilGuard", targets: ["VigilGuard"]),
+        .library(name: "VigilReport", targets: ["VigilReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,11 +50,19 @@ let package = Package(
         ),
         // Synthetic deploy histories in the archive format, for demos, tests and benchmarks.
         .target(name: "VigilSynth", dependencies: ["VigilCore"], swiftSettings: strictSettings),
+        // What the online guard links: load and verify a bundle, judge a deploy with it.
+        .target(
+            name: "VigilGuard",
+            dependencies: ["VigilCore", "VigilArchive", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // The nightly report: Markdown and SVG, rendered into in-memory files.
+        .target(name: "VigilReport", dependencies: ["VigilCore"], swiftSettings: strictSettings),
         // Stages wired together: ingest (archive -> store), later tune/evaluate/publish.
         .target(
             name: "VigilPipeline",
             dependencies: [
-                "VigilCore", "VigilArchive", "VigilStore", "VigilSynth",
+                "VigilCore", "VigilArchive", "VigilStore", "VigilSynth", "VigilGuard", "VigilReport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -62,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilPipeline",
+                "VigilCore", "VigilPipeline", "VigilGuard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -93,6 +103,17 @@ let package = Package(
             name: "VigilPipelineTests",
             dependencies: ["VigilPipeline", "VigilArchive", "VigilStore", "VigilSynth", "VigilCore"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilGuardTests",
+            dependencies: ["VigilGuard", "VigilPipeline", "VigilStore", "VigilCore", "VigilArchive"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VigilReportTests",
+            dependencies: ["VigilReport", "VigilCore"],
+            resources: [.copy("Golden")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -25,9 +25,32 @@ public struct PipelineDefinition: Sendable {
         case trainUntil(Int64)
     }
 
+    /// When the scheduler runs it: a five-field cron expression in a time zone.
+    public struct Schedule: Sendable, Hashable {
+        public var cron: String
+        public var timeZone: String
+    }
+
+    /// Who hears about a run: a command (the JSON summary on its standard input) and/or a webhook.
+    public struct Notify: Sendable, Hashable {
+        public var command: String?
+        public var webhook: String?
+        /// Which outcomes notify: failure, gate_refused, success.
+        public var on: Set<String>
+    }
+
     public var name: String
     /// The store path, relative to the working directory; `nil` leaves it to the command line.
     public var store: String?
+    /// A directory or a glob of archives; only new archives are ingested.
+    public var inputs: String?
+    public var registry: String?
+    public var reports: String?
+    public var schedule: Schedule?
+    public var gate: GateTolerances
+    /// Bundles the registry keeps besides every bundle ever stable.
+    public var keepBundles: Int
+    public var notify: Notify?
     public var split: Split
     public var space: SearchSpace
     /// The file it came from.
@@ -54,7 +77,13 @@ public struct PipelineDefinition: Sendable {
         }
         guard let root else { throw PipelineError(file: path, line: nil, key: "", message: "the file is empty") }
         let r = Reader(path: path)
-        let top = try r.mapping(root, key: "", allowed: ["name", "store", "search"])
+        let top = try r.mapping(
+            root,
+            key: "",
+            allowed: [
+                "name", "store", "inputs", "registry", "reports", "schedule", "gate", "retention", "notify", "search",
+            ]
+        )
         guard let nameNode = top["name"] else {
             throw PipelineError(file: path, line: root.mark?.line, key: "name", message: "is required")
         }
@@ -63,11 +92,85 @@ public struct PipelineDefinition: Sendable {
             throw r.error(nameNode, "name", "must be 1-64 letters, digits, '.', '_' or '-' (it names report folders)")
         }
         let store = try top["store"].map { n throws(PipelineError) in try r.string(n, key: "store") }
+        let inputs = try top["inputs"].map { n throws(PipelineError) in try r.string(n, key: "inputs") }
+        let registry = try top["registry"].map { n throws(PipelineError) in try r.string(n, key: "registry") }
+        let reports = try top["reports"].map { n throws(PipelineError) in try r.string(n, key: "reports") }
+        var schedule: Schedule?
+        if let n = top["schedule"] {
+            let m = try r.mapping(n, key: "schedule", allowed: ["cron", "timezone"])
+            guard let c = m["cron"] else { throw r.error(n, "schedule.cron", "is required") }
+            let cron = try r.string(c, key: "schedule.cron")
+            do { _ = try CronExpression(cron) } catch {
+                throw r.error(c, "schedule.cron", error.description)
+            }
+            let zone =
+                try m["timezone"].map { z throws(PipelineError) in try r.string(z, key: "schedule.timezone") } ?? "UTC"
+            guard TimeZone(identifier: zone) != nil else {
+                throw r.error(
+                    m["timezone"] ?? n,
+                    "schedule.timezone",
+                    "unknown time zone '\(zone)' (use an IANA name like Europe/Berlin)"
+                )
+            }
+            schedule = Schedule(cron: cron, timeZone: zone)
+        }
+        var gate = GateTolerances()
+        if let n = top["gate"] {
+            let m = try r.mapping(n, key: "gate", allowed: ["recall", "precision", "false_pauses_per_100", "f1"])
+            func tolerance(_ k: String, _ d: Double) throws(PipelineError) -> Double {
+                guard let v = m[k] else { return d }
+                let x = try r.number(v, key: "gate.\(k)")
+                guard x >= 0 else { throw r.error(v, "gate.\(k)", "a tolerance must be >= 0") }
+                return x
+            }
+            gate = GateTolerances(
+                recall: try tolerance("recall", gate.recall),
+                precision: try tolerance("precision", gate.precision),
+                falsePausesPer100: try tolerance("false_pauses_per_100", gate.falsePausesPer100),
+                f1: try tolerance("f1", gate.f1)
+            )
+        }
+        var keep = 10
+        if let n = top["retention"] {
+            let m = try r.mapping(n, key: "retention", allowed: ["keep_bundles"])
+            if let k = m["keep_bundles"] { keep = try r.integer(k, key: "retention.keep_bundles", minimum: 1) }
+        }
+        var notify: Notify?
+        if let n = top["notify"] {
+            let m = try r.mapping(n, key: "notify", allowed: ["command", "webhook", "on"])
+            let command = try m["command"].map { c throws(PipelineError) in try r.string(c, key: "notify.command") }
+            let webhook = try m["webhook"].map { c throws(PipelineError) in try r.string(c, key: "notify.webhook") }
+            if let webhook, !(webhook.hasPrefix("http://") || webhook.hasPrefix("https://")) {
+                throw r.error(m["webhook"]!, "notify.webhook", "must be an http:// or https:// URL")
+            }
+            var on: Set<String> = ["failure", "gate_refused", "success"]
+            if let o = m["on"] {
+                on = Set(try r.strings(o, key: "notify.on"))
+                for e in on where !["failure", "gate_refused", "success"].contains(e) {
+                    throw r.error(o, "notify.on", "'\(e)' is not one of failure, gate_refused, success")
+                }
+            }
+            guard command != nil || webhook != nil else { throw r.error(n, "notify", "give a command or a webhook") }
+            notify = Notify(command: command, webhook: webhook, on: on)
+        }
         guard let searchNode = top["search"] else {
             throw PipelineError(file: path, line: root.mark?.line, key: "search", message: "is required")
         }
         let (split, space) = try r.search(searchNode)
-        return PipelineDefinition(name: name, store: store, split: split, space: space, path: path)
+        return PipelineDefinition(
+            name: name,
+            store: store,
+            inputs: inputs,
+            registry: registry,
+            reports: reports,
+            schedule: schedule,
+            gate: gate,
+            keepBundles: keep,
+            notify: notify,
+            split: split,
+            space: space,
+            path: path
+        )
     }
 }
 

@@ -1,10 +1,11 @@
 public import Crypto
 internal import Foundation
 internal import VigilCore
-internal import VigilGuard
+public import VigilGuard
 public import VigilStore
 
-/// Bundle a tuned model, publish it as `candidate`, and promote it to `stable` if the gate lets it.
+/// Gate, bundle and publish a tuned model: the last stages of the nightly run, also behind
+/// `vigil bundle publish`.
 public enum PublishRun {
     public struct Result: Sendable, Codable {
         public var version: String
@@ -17,68 +18,39 @@ public enum PublishRun {
         public var reused: Bool
     }
 
-    public static func run(
+    /// The bundle about to be published.
+    public struct Built: Sendable {
+        public var bytes: [UInt8]
+        public var manifest: BundleManifest
+        public var manifestBytes: [UInt8]
+        public var inputsDigest: String
+        public var reused: Bool
+    }
+
+    /// The candidate model and the incumbent (the stable bundle, else the static baseline) on
+    /// the same validation deploys, through the guard's judge.
+    public static func gate(
         model: ModelFile,
-        pipelineBytes: [UInt8],
         store: HistoryStore,
         registry: Registry,
-        key: Curve25519.Signing.PrivateKey,
-        tolerances: GateTolerances = GateTolerances()
-    ) throws -> Result {
+        publicKey: Curve25519.Signing.PublicKey,
+        tolerances: GateTolerances
+    ) throws -> GateDecision {
         let corpus = try StoreCorpus(store: store)
-        let methods = Array(Set(model.model.configs.compactMap(\.seasonal))).sorted { $0.rawValue < $1.rawValue }
-        let baselines = try StoreCorpus.baselines(
-            for: corpus.deploys,
-            methods: methods,
-            until: model.historyUntil,
-            period: model.model.seasonalPeriod,
-            store: store
-        )
-        let inputs = BundleBuilder.Inputs(
-            model: model,
-            baselines: baselines,
-            snapshot: try store.snapshot(),
-            pipelineBytes: pipelineBytes
-        )
-        let digest = inputs.digest
-        let index = try registry.index()
-        let stable = try registry.pointer(.stable)
-        let version: String
-        let parent: String?
-        let reused: Bool
-        if let earlier = index.bundles.last(where: { $0.inputs == digest }) {
-            (version, parent, reused) = (earlier.version, earlier.parent, true)
-        } else {
-            (version, parent, reused) = (
-                try registry.nextVersion(day: inputs.createdAt()), stable?.version ?? index.bundles.last?.version, false
-            )
-        }
-        let (bytes, manifest) = try BundleBuilder.build(inputs, version: version, parent: parent, key: key)
-        let manifestBytes = Array(try BundleFormat.encoder().encode(manifest)) + [0x0A]
-        let entry = try registry.publish(bytes: bytes, manifest: manifest, inputs: digest, manifestBytes: manifestBytes)
-        if stable?.version == version {
-            return Result(
-                version: version,
-                path: registry.bundlePath(version),
-                sha256: entry.sha256,
-                channel: "stable",
-                gate: registry.gateDecision(version),
-                reused: reused
-            )
-        }
-
-        // The gate: the candidate and the incumbent on the same validation deploys, through the
-        // guard's own loading and judging code.
-        let candidate = try GuardBundle.load(path: registry.bundlePath(version), publicKey: key.publicKey)
         let from = model.validation.from.flatMap { RFC3339.parse($0) } ?? model.historyUntil
         let validation = corpus.deploys.filter { $0.startedAt >= from }
+        let candidate = try DeployJudge(
+            model: model.model,
+            baselines: try baselines(for: model, corpus: corpus, store: store)
+        )
         let candidateFigures = DeployEvaluation(
-            try StoreCorpus.judge(validation, truths: corpus.truths, judge: try candidate.judge(), store: store)
+            try StoreCorpus.judge(validation, truths: corpus.truths, judge: candidate, store: store)
         ).deploys
         let incumbentJudge: DeployJudge
         let against: String
+        let stable = try registry.pointer(.stable)
         if let stable {
-            let incumbent = try GuardBundle.load(path: registry.bundlePath(stable.version), publicKey: key.publicKey)
+            let incumbent = try GuardBundle.load(path: registry.bundlePath(stable.version), publicKey: publicKey)
             incumbentJudge = try incumbent.judge()
             against = "stable bundle \(stable.version)"
         } else {
@@ -88,17 +60,90 @@ public enum PublishRun {
         let incumbentFigures = DeployEvaluation(
             try StoreCorpus.judge(validation, truths: corpus.truths, judge: incumbentJudge, store: store)
         ).deploys
-        let decision = GateDecision.decide(
-            version: version,
+        return GateDecision.decide(
+            version: "",
             candidate: candidateFigures,
             incumbent: incumbentFigures,
             against: against,
             incumbentIsBaseline: stable == nil,
             tolerances: tolerances
         )
+    }
+
+    static func baselines(for model: ModelFile, corpus: StoreCorpus, store: HistoryStore) throws -> BaselineSet {
+        let methods = Array(Set(model.model.configs.compactMap(\.seasonal))).sorted { $0.rawValue < $1.rawValue }
+        return try StoreCorpus.baselines(
+            for: corpus.deploys,
+            methods: methods,
+            until: model.historyUntil,
+            period: model.model.seasonalPeriod,
+            store: store
+        )
+    }
+
+    /// Builds the signed bundle; a rerun with the same inputs gets the same version and bytes.
+    public static func build(
+        model: ModelFile,
+        pipelineBytes: [UInt8],
+        store: HistoryStore,
+        registry: Registry,
+        key: Curve25519.Signing.PrivateKey
+    ) throws -> Built {
+        let corpus = try StoreCorpus(store: store)
+        let inputs = BundleBuilder.Inputs(
+            model: model,
+            baselines: try baselines(for: model, corpus: corpus, store: store),
+            snapshot: try store.snapshot(),
+            pipelineBytes: pipelineBytes
+        )
+        let digest = inputs.digest
+        let index = try registry.index()
+        let version: String
+        let parent: String?
+        let reused: Bool
+        if let earlier = index.bundles.last(where: { $0.inputs == digest }) {
+            (version, parent, reused) = (earlier.version, earlier.parent, true)
+        } else {
+            (version, parent, reused) = (
+                try registry.nextVersion(day: inputs.createdAt()),
+                try registry.pointer(.stable)?.version ?? index.bundles.last?.version, false
+            )
+        }
+        let (bytes, manifest) = try BundleBuilder.build(inputs, version: version, parent: parent, key: key)
+        return Built(
+            bytes: bytes,
+            manifest: manifest,
+            manifestBytes: Array(try BundleFormat.encoder().encode(manifest)) + [0x0A],
+            inputsDigest: digest,
+            reused: reused
+        )
+    }
+
+    /// Publishes as candidate, then moves stable when the gate passed (and records the decision).
+    public static func publish(_ built: Built, gate: GateDecision, registry: Registry) throws -> Result {
+        let version = built.manifest.version
+        let stableBefore = try registry.pointer(.stable)?.version
+        let entry = try registry.publish(
+            bytes: built.bytes,
+            manifest: built.manifest,
+            inputs: built.inputsDigest,
+            manifestBytes: built.manifestBytes
+        )
+        if stableBefore == version {
+            return Result(
+                version: version,
+                path: registry.bundlePath(version),
+                sha256: entry.sha256,
+                channel: "stable",
+                gate: registry.gateDecision(version),
+                reused: built.reused
+            )
+        }
+        var decision = gate
+        decision.version = version
         try registry.recordGate(decision, version: version)
         if decision.promoted {
-            try registry.move(.stable, to: entry, at: manifest.createdAt, reason: decision.reason)
+            try registry.move(.stable, to: entry, at: built.manifest.createdAt, reason: decision.reason)
         }
         return Result(
             version: version,
@@ -106,7 +151,47 @@ public enum PublishRun {
             sha256: entry.sha256,
             channel: decision.promoted ? "stable" : "candidate",
             gate: decision,
-            reused: reused
+            reused: built.reused
+        )
+    }
+
+    /// Gate, build and publish in one go.
+    public static func run(
+        model: ModelFile,
+        pipelineBytes: [UInt8],
+        store: HistoryStore,
+        registry: Registry,
+        key: Curve25519.Signing.PrivateKey,
+        tolerances: GateTolerances = GateTolerances()
+    ) throws -> Result {
+        let built = try build(model: model, pipelineBytes: pipelineBytes, store: store, registry: registry, key: key)
+        if try registry.pointer(.stable)?.version == built.manifest.version {
+            return try publish(
+                built,
+                gate: registry.gateDecision(built.manifest.version) ?? dummyGate(),
+                registry: registry
+            )
+        }
+        let decision = try gate(
+            model: model,
+            store: store,
+            registry: registry,
+            publicKey: key.publicKey,
+            tolerances: tolerances
+        )
+        return try publish(built, gate: decision, registry: registry)
+    }
+
+    static func dummyGate() -> GateDecision {
+        let empty = DeployFigures(DeployCounts())
+        return GateDecision(
+            version: "",
+            promoted: true,
+            reason: "already stable",
+            against: "",
+            candidate: empty,
+            incumbent: empty,
+            tolerances: GateTolerances()
         )
     }
 }

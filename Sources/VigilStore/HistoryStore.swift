@@ -75,8 +75,35 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v1: archives, deploys, series, labels, problems") { db in
             try db.execute(sql: schemaV1)
         }
+        migrator.registerMigration("v2: run history") { db in
+            try db.execute(sql: schemaV2)
+        }
         return migrator
     }
+
+    static let schemaV2 = """
+        CREATE TABLE run (
+            id TEXT PRIMARY KEY,
+            pipeline TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+            options TEXT NOT NULL,
+            summary TEXT,
+            error TEXT
+        );
+        CREATE TABLE run_stage (
+            run_id TEXT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            stage TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+            figures TEXT,
+            error TEXT,
+            PRIMARY KEY (run_id, stage)
+        );
+        """
 
     static let schemaV1 = """
         CREATE TABLE archive (

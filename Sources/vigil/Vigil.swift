@@ -15,7 +15,8 @@ struct Vigil: ParsableCommand {
             """,
         subcommands: [
             IngestCommand.self, StatusCommand.self, DeploysCommand.self, DetectCommand.self, DatasetsCommand.self,
-            TuneCommand.self, EvaluateCommand.self, BundleCommand.self, ReplayCommand.self, BenchCommand.self,
+            TuneCommand.self, EvaluateCommand.self, BundleCommand.self, ReplayCommand.self, RunCommand.self,
+            RunsCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -413,3 +413,75 @@ public struct DeployJudge: Sendable {
         return strengths[min(policy.minHosts, strengths.count) - 1]
     }
 }
+
+extension DeployJudge {
+    /// How far the deploy is from pausing: the deploy pauses when every rule's threshold is
+    /// multiplied by a factor below this (the k-th largest of each metric's strength over its
+    /// threshold). −∞ when no metric can be judged. Drives threshold-sensitivity curves.
+    public func pauseMargin(_ evidence: DeployEvidence) -> Double {
+        let deploy = evidence.deploy
+        var ratios: [Double] = []
+        for metric in deploy.metrics.sorted(by: { $0.name < $1.name }) {
+            let (_, rule) = model.rule(app: deploy.app, kind: metric.kind)
+            let hosts = Self.hostScores(
+                evidence: evidence,
+                metric: metric,
+                config: rule.config,
+                detector: detectors[rule.config]!,
+                baselines: baselines,
+                preDeployWindow: model.preDeployWindow
+            )
+            guard !hosts.isEmpty else { continue }
+            let s = Self.metricStrength(hosts, policy: rule.policy)
+            ratios.append(rule.threshold > 0 ? s / rule.threshold : (s > 0 ? .infinity : -.infinity))
+        }
+        let k = min(model.metricsAgree, ratios.count)
+        guard k > 0 else { return -.infinity }
+        return ratios.sorted(by: >)[k - 1]
+    }
+}
+
+/// Deploy-level precision, recall and F1 when every threshold is scaled by a factor.
+public struct ThresholdPoint: Sendable, Hashable, Codable {
+    public var factor: Double
+    public var precision: Double
+    public var recall: Double
+    public var f1: Double
+    public var falsePausesPer100: Double
+
+    /// One point per factor, from pause margins and labels (unlabeled deploys are skipped).
+    public static func curve(margins: [(margin: Double, label: DeployLabel)], factors: [Double]) -> [ThresholdPoint] {
+        factors.map { f in
+            var c = DeployCounts()
+            for m in margins { c.add(label: m.label, paused: m.margin > f) }
+            return ThresholdPoint(
+                factor: f,
+                precision: c.precision,
+                recall: c.recall,
+                f1: c.f1,
+                falsePausesPer100: c.falsePausesPer100
+            )
+        }
+    }
+
+    /// 0.25× to 4× on a log scale, 1× included.
+    public static let standardFactors: [Double] = (0...24).map { pow2(Double($0 - 12) / 6) }
+
+    public static func pow2(_ x: Double) -> Double {
+        var result = 1.0
+        var e = x
+        // 2^x without Foundation: exp(x ln 2) by its series is overkill; repeated square roots are exact enough.
+        let whole = e.rounded(.down)
+        e -= whole
+        result = whole >= 0 ? Double(1 << Int(whole)) : 1 / Double(1 << Int(-whole))
+        // e is in [0, 1): 2^e = exp(e ln2)
+        let y = e * 0.693_147_180_559_945_3
+        var term = 1.0
+        var sum = 1.0
+        for n in 1..<20 {
+            term *= y / Double(n)
+            sum += term
+        }
+        return result * sum
+    }
+}

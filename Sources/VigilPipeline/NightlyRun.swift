@@ -1,0 +1,517 @@
+internal import Crypto
+internal import Foundation
+public import VigilCore
+internal import VigilGuard
+internal import VigilReport
+public import VigilStore
+
+/// `vigil run`: ingest → tune → evaluate → gate → bundle → publish → report, each stage
+/// recorded in the store's run history, resumable from the last finished stage.
+public struct NightlyRun: Sendable {
+    public static let stages = ["ingest", "tune", "evaluate", "gate", "bundle", "publish", "report"]
+
+    /// Paths the run uses; stored with the run so that a resumed run uses the same ones.
+    public struct Options: Sendable, Hashable, Codable {
+        public var pipeline: String
+        public var inputs: String?
+        public var store: String
+        public var registry: String
+        public var reports: String
+        public var signingKey: String
+
+        public init(
+            pipeline: String,
+            inputs: String?,
+            store: String,
+            registry: String,
+            reports: String,
+            signingKey: String
+        ) {
+            self.pipeline = pipeline
+            self.inputs = inputs
+            self.store = store
+            self.registry = registry
+            self.reports = reports
+            self.signingKey = signingKey
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case pipeline, inputs, store, registry, reports
+            case signingKey = "signing_key"
+        }
+    }
+
+    public struct StageSummary: Sendable, Hashable, Codable {
+        public var stage: String
+        public var status: String
+        public var seconds: Double?
+        public var figures: [String: String]?
+        public var error: String?
+    }
+
+    public struct BundleSummary: Sendable, Hashable, Codable {
+        public var version: String
+        public var path: String
+        public var sha256: String
+        public var channel: String
+    }
+
+    public struct GateSummary: Sendable, Hashable, Codable {
+        public var promoted: Bool
+        public var reason: String
+    }
+
+    /// What `vigil run --json` prints.
+    public struct Summary: Sendable, Hashable, Codable {
+        public var runId: String
+        public var pipeline: String
+        public var status: String
+        public var bundle: BundleSummary?
+        public var gate: GateSummary?
+        public var report: String?
+        public var validation: DeployFigures?
+        public var stages: [StageSummary]
+        public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case pipeline, status, bundle, gate, report, validation, stages, error
+            case runId = "run_id"
+        }
+    }
+
+    /// What the evaluate stage keeps for the report.
+    struct Evaluation: Codable {
+        var model: DeployEvaluation?
+        var baseline: DeployEvaluation?
+        var stable: DeployEvaluation?
+        var stableVersion: String?
+        var curve: [ThresholdPoint]
+        var stories: [Story]
+        var changes: [String]
+
+        struct Story: Codable {
+            var deployId: String
+            var app: String
+            var what: String
+            var detail: String
+        }
+    }
+
+    public var definition: PipelineDefinition
+    public var options: Options
+    /// Called with `<stage>:start` and `<stage>:end` around every stage; a test throws or kills here.
+    public var failpoint: (@Sendable (String) throws -> Void)?
+    /// Called with each stage's name as it starts (progress on a terminal).
+    public var onStage: (@Sendable (String) -> Void)?
+
+    public init(definition: PipelineDefinition, options: Options) {
+        self.definition = definition
+        self.options = options
+    }
+
+    var runsDirectory: String {
+        "\((options.store as NSString).deletingLastPathComponent.isEmpty ? "." : (options.store as NSString).deletingLastPathComponent)/runs"
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+
+    /// A new run id: `<pipeline>-<UTC time>-<4 hex>`.
+    public static func newRunId(pipeline: String) -> String {
+        let t = RFC3339.format(now()).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+            .replacingOccurrences(of: "Z", with: "")
+        return "\(pipeline)-\(t)-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+    }
+
+    /// Runs every stage, or, with `resume`, the stages after the last one that finished.
+    public func run(store: HistoryStore, resume: String? = nil) throws -> Summary {
+        let runId: String
+        if let resume {
+            guard let record = try store.run(id: resume) else { throw StageError("No run '\(resume)' in the store.") }
+            guard record.pipeline == definition.name else {
+                throw StageError("Run '\(resume)' belongs to pipeline '\(record.pipeline)', not '\(definition.name)'.")
+            }
+            guard record.status != .succeeded else {
+                throw StageError("Run '\(resume)' already succeeded; nothing to resume.")
+            }
+            runId = resume
+            try store.reopenRun(id: runId)
+        } else {
+            runId = Self.newRunId(pipeline: definition.name)
+            let opts = String(decoding: try BundleFormat.encoder(pretty: false).encode(options), as: UTF8.self)
+            try store.startRun(id: runId, pipeline: definition.name, at: Self.now(), options: opts)
+        }
+        let dir = "\(runsDirectory)/\(runId)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let done = Set(try store.run(id: runId)?.stages.filter { $0.status == .succeeded }.map(\.stage) ?? [])
+        var failure: String?
+        for (position, stage) in Self.stages.enumerated() where !done.contains(stage) {
+            onStage?(stage)
+            try store.startStage(run: runId, stage: stage, position: position, at: Self.now())
+            do {
+                try failpoint?("\(stage):start")
+                let figures = try perform(stage, runId: runId, dir: dir, store: store)
+                try failpoint?("\(stage):end")
+                let json = String(decoding: try BundleFormat.encoder(pretty: false).encode(figures), as: UTF8.self)
+                try store.finishStage(
+                    run: runId,
+                    stage: stage,
+                    at: Self.now(),
+                    status: .succeeded,
+                    figures: json,
+                    error: nil
+                )
+            } catch {
+                failure = "\(stage): \(error)"
+                try store.finishStage(
+                    run: runId,
+                    stage: stage,
+                    at: Self.now(),
+                    status: .failed,
+                    figures: nil,
+                    error: "\(error)"
+                )
+                break
+            }
+        }
+        var summary = try summarize(runId: runId, dir: dir, store: store)
+        summary.status = failure == nil ? "succeeded" : "failed"
+        summary.error = failure
+        let text = String(decoding: try BundleFormat.encoder(pretty: false).encode(summary), as: UTF8.self)
+        try store.finishRun(
+            id: runId,
+            at: Self.now(),
+            status: failure == nil ? .succeeded : .failed,
+            summary: text,
+            error: failure
+        )
+        return summary
+    }
+
+    func perform(_ stage: String, runId: String, dir: String, store: HistoryStore) throws -> [String: String] {
+        let registry = Registry(root: options.registry)
+        switch stage {
+        case "ingest":
+            guard let inputs = options.inputs else { return ["archives": "0", "note": "no inputs configured"] }
+            let paths = try Self.archives(in: inputs)
+            let report = try Ingestor(store: store).ingest(paths: paths)
+            try AtomicFile.write(Array(try BundleFormat.encoder().encode(report)), to: "\(dir)/ingest.json")
+            let count = { (s: ArchiveIngestResult.Status) in String(report.archives.filter { $0.status == s }.count) }
+            return [
+                "archives": String(paths.count), "ingested": count(.ingested), "unchanged": count(.unchanged),
+                "rejected": count(.rejected), "deploys_added": String(report.deploys.added),
+            ]
+        case "tune":
+            let model = try TuneRun.run(pipeline: definition, store: store)
+            try AtomicFile.write(try model.encoded(), to: "\(dir)/model.json")
+            return [
+                "configurations": String(model.search.configurations),
+                "thresholds": String(model.search.thresholdsEvaluated),
+                "validation_f1": model.validationFigures.map { fixed3($0.deploys.f1) } ?? "none",
+            ]
+        case "evaluate":
+            let model = try ModelFile.load(path: "\(dir)/model.json")
+            let evaluation = try evaluate(model, store: store, registry: registry)
+            try AtomicFile.write(Array(try BundleFormat.encoder().encode(evaluation)), to: "\(dir)/evaluation.json")
+            return [
+                "f1": evaluation.model.map { fixed3($0.deploys.f1) } ?? "none",
+                "baseline_f1": evaluation.baseline.map { fixed3($0.deploys.f1) } ?? "none",
+                "stable_f1": evaluation.stable.map { fixed3($0.deploys.f1) } ?? "none",
+            ]
+        case "gate":
+            let model = try ModelFile.load(path: "\(dir)/model.json")
+            let key = try SigningKeys.privateKey(path: options.signingKey)
+            let gate = try PublishRun.gate(
+                model: model,
+                store: store,
+                registry: registry,
+                publicKey: key.publicKey,
+                tolerances: definition.gate
+            )
+            try AtomicFile.write(Array(try BundleFormat.encoder().encode(gate)), to: "\(dir)/gate.json")
+            return ["promoted": String(gate.promoted), "reason": gate.reason]
+        case "bundle":
+            let model = try ModelFile.load(path: "\(dir)/model.json")
+            let key = try SigningKeys.privateKey(path: options.signingKey)
+            guard let pipelineBytes = FileManager.default.contents(atPath: options.pipeline) else {
+                throw StageError("Cannot read the pipeline file '\(options.pipeline)'.")
+            }
+            let built = try PublishRun.build(
+                model: model,
+                pipelineBytes: Array(pipelineBytes),
+                store: store,
+                registry: registry,
+                key: key
+            )
+            try AtomicFile.write(built.bytes, to: "\(dir)/bundle.tar.gz")
+            try AtomicFile.write(built.manifestBytes, to: "\(dir)/manifest.json")
+            try AtomicFile.write(Array("\(built.inputsDigest)\n\(built.reused)\n".utf8), to: "\(dir)/bundle.inputs")
+            return ["version": built.manifest.version, "sha256": BundleFormat.sha256Hex(built.bytes)]
+        case "publish":
+            let built = try loadBuilt(dir)
+            let gate = try BundleFormat.decoder().decode(
+                GateDecision.self,
+                from: FileManager.default.contents(atPath: "\(dir)/gate.json") ?? Data()
+            )
+            let result = try PublishRun.publish(built, gate: gate, registry: registry)
+            try AtomicFile.write(Array(try BundleFormat.encoder().encode(result)), to: "\(dir)/publish.json")
+            let removed = try registry.gc(keep: definition.keepBundles)
+            return ["version": result.version, "channel": result.channel, "gc_removed": String(removed.count)]
+        case "report":
+            let files = try report(runId: runId, dir: dir, store: store)
+            return ["report": files]
+        default:
+            throw StageError("Unknown stage \(stage).")
+        }
+    }
+
+    func loadBuilt(_ dir: String) throws -> PublishRun.Built {
+        guard let bytes = FileManager.default.contents(atPath: "\(dir)/bundle.tar.gz"),
+            let manifestBytes = FileManager.default.contents(atPath: "\(dir)/manifest.json"),
+            let inputs = FileManager.default.contents(atPath: "\(dir)/bundle.inputs")
+        else { throw StageError("The bundle stage's files are missing from \(dir); rerun without --resume.") }
+        let lines = String(decoding: inputs, as: UTF8.self).split(separator: "\n").map(String.init)
+        return PublishRun.Built(
+            bytes: Array(bytes),
+            manifest: try BundleFormat.decoder().decode(BundleManifest.self, from: manifestBytes),
+            manifestBytes: Array(manifestBytes),
+            inputsDigest: lines.first ?? "",
+            reused: lines.count > 1 && lines[1] == "true"
+        )
+    }
+
+    /// The validation figures of the model, the static baseline and the current stable bundle,
+    /// the threshold curve, the worst stories and the rule changes against stable.
+    func evaluate(_ model: ModelFile, store: HistoryStore, registry: Registry) throws -> Evaluation {
+        let corpus = try StoreCorpus(store: store)
+        let from = model.validation.from.flatMap { RFC3339.parse($0) } ?? model.historyUntil
+        let validation = corpus.deploys.filter { $0.startedAt >= from }
+        let baselines = try PublishRun.baselines(for: model, corpus: corpus, store: store)
+        let judge = try DeployJudge(model: model.model, baselines: baselines)
+        let judged = try StoreCorpus.judge(validation, truths: corpus.truths, judge: judge, store: store)
+        var stable: DeployEvaluation?
+        var stableVersion: String?
+        var changes: [String] = []
+        if let pointer = try registry.pointer(.stable), let key = try? SigningKeys.privateKey(path: options.signingKey)
+        {
+            let bundle = try GuardBundle.load(path: registry.bundlePath(pointer.version), publicKey: key.publicKey)
+            stable = DeployEvaluation(
+                try StoreCorpus.judge(validation, truths: corpus.truths, judge: try bundle.judge(), store: store)
+            )
+            stableVersion = pointer.version
+            changes = RuleChanges.between(old: bundle.model, new: model.model)
+        } else {
+            changes = ["first bundle of this registry"]
+        }
+        var margins: [(margin: Double, label: DeployLabel)] = []
+        for d in validation {
+            let label = corpus.truths[d.id]?.label ?? .unlabeled
+            guard label != .unlabeled else { continue }
+            margins.append((judge.pauseMargin(try StoreCorpus.evidence(d, store: store)), label))
+        }
+        let curve =
+            margins.isEmpty ? [] : ThresholdPoint.curve(margins: margins, factors: ThresholdPoint.standardFactors)
+        var stories: [Evaluation.Story] = []
+        for j in judged where j.truth.label == .good && j.paused {
+            let reasons = j.decision.reasons.map {
+                "\($0.metric) on \($0.hosts.joined(separator: ", ")): \($0.detector) score \(fixed3($0.score)) > \(fixed3($0.threshold))"
+            }
+            stories.append(
+                .init(
+                    deployId: j.deploy.id,
+                    app: j.deploy.app,
+                    what: "false pause",
+                    detail: reasons.joined(separator: "; ")
+                )
+            )
+        }
+        for j in judged where j.truth.label == .bad && !j.paused {
+            let metrics = Set(j.truth.windows.filter { $0.cause == .change }.flatMap(\.metrics)).sorted()
+            stories.append(
+                .init(
+                    deployId: j.deploy.id,
+                    app: j.deploy.app,
+                    what: "miss",
+                    detail:
+                        "\(j.truth.reason); affected metrics: \(metrics.isEmpty ? "unknown" : metrics.joined(separator: ", "))"
+                        + (j.decision.unjudgedMetrics.isEmpty
+                            ? "" : "; not judged: \(j.decision.unjudgedMetrics.joined(separator: ", "))")
+                )
+            )
+        }
+        return Evaluation(
+            model: DeployEvaluation(judged),
+            baseline: model.baselineFigures,
+            stable: stable,
+            stableVersion: stableVersion,
+            curve: curve,
+            stories: Array(stories.prefix(20)),
+            changes: changes
+        )
+    }
+
+    func report(runId: String, dir: String, store: HistoryStore) throws -> String {
+        let decoder = BundleFormat.decoder()
+        let model = try ModelFile.load(path: "\(dir)/model.json")
+        let evaluation = try decoder.decode(
+            Evaluation.self,
+            from: FileManager.default.contents(atPath: "\(dir)/evaluation.json") ?? Data()
+        )
+        let publish = try? decoder.decode(
+            PublishRun.Result.self,
+            from: FileManager.default.contents(atPath: "\(dir)/publish.json") ?? Data()
+        )
+        let ingest = try? decoder.decode(
+            IngestReport.self,
+            from: FileManager.default.contents(atPath: "\(dir)/ingest.json") ?? Data()
+        )
+        let record = try store.run(id: runId)
+        var input = ReportInput(
+            pipeline: definition.name,
+            runId: runId,
+            date: RFC3339.formatDate(record?.startedAt ?? Self.now())
+        )
+        if let p = publish {
+            input.bundle = .init(
+                version: p.version,
+                channel: p.channel,
+                promoted: p.channel == "stable",
+                reason: p.gate?.reason ?? "already stable",
+                sha256: p.sha256
+            )
+        }
+        input.validationFrom = model.validation.from
+        input.model = evaluation.model
+        input.baseline = evaluation.baseline
+        input.stable = evaluation.stable
+        input.stableVersion = evaluation.stableVersion
+        input.curve = evaluation.curve
+        input.stories = evaluation.stories.map {
+            .init(deployId: $0.deployId, app: $0.app, what: $0.what, detail: $0.detail)
+        }
+        let status = try store.status()
+        let l = status.labels
+        input.coverage = [
+            ("deploys", "\(status.deploys) (\(l.bad) bad, \(l.good) good, \(l.unlabeled) unlabeled)"),
+            ("alerts with a verdict", "\(l.alertsWithVerdict) of \(l.alerts)"),
+            ("incidents", "\(l.incidents)"),
+            ("labels waiting for their deploy", "\(l.pendingFeedback) feedback, \(l.pendingIncidents) incidents"),
+            ("archives in the store", "\(status.archives.ingested) ingested, \(status.archives.rejected) rejected"),
+        ]
+        if let ingest {
+            let by = Dictionary(grouping: ingest.archives, by: \.status.rawValue).mapValues(\.count)
+            input.coverage.append(
+                (
+                    "this run's archives",
+                    "\(by["ingested"] ?? 0) ingested, \(by["unchanged"] ?? 0) unchanged, \(by["rejected"] ?? 0) rejected"
+                )
+            )
+        }
+        input.problems = status.problems.map { ($0.kind, $0.severity, $0.count) }
+        input.search = [
+            ("objective", model.search.objective),
+            (
+                "configurations × policies",
+                "\(model.search.configurations) × \(model.search.policies), k of n in \(model.search.metricsAgree)"
+            ),
+            ("thresholds evaluated", "\(model.search.thresholdsEvaluated)"),
+            ("training", "\(model.training.from ?? "?") to \(model.training.until ?? "?")"),
+            (
+                "training counts",
+                "\(model.trainingCounts.tp)/\(model.trainingCounts.bad) bad paused, \(model.trainingCounts.fp)/\(model.trainingCounts.good) good paused"
+            ),
+        ]
+        input.rules = model.model.rules.map {
+            ($0.scope.description, "\($0.rule.config), threshold \(fixed3($0.rule.threshold)), \($0.rule.policy)")
+        }
+        input.scopeDecisions = model.scopes.map { ($0.scope.description, ($0.accepted ? "chosen: " : "") + $0.reason) }
+        input.changes = evaluation.changes
+        input.stages = (record?.stages ?? []).map { s in
+            .init(name: s.stage, status: s.status.rawValue, seconds: s.finishedAt.map { Double($0 - s.startedAt) })
+        }
+        let folder = "\(options.reports)/\(definition.name)"
+        let files = ReportRenderer.render(input)
+        for f in files { try AtomicFile.write(f.contents, to: "\(folder)/\(f.path)") }
+        // The index of every pipeline's reports.
+        var all: [String] = []
+        let pipelines = (try? FileManager.default.contentsOfDirectory(atPath: options.reports)) ?? []
+        for p in pipelines.sorted() {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(options.reports)/\(p)")) ?? []
+            all += names.filter { $0.hasSuffix(".md") && $0 != "README.md" }.map { "\(p)/\($0)" }
+        }
+        let index = ReportRenderer.index(reports: all)
+        try AtomicFile.write(index.contents, to: "\(options.reports)/\(index.path)")
+        return "\(folder)/\(files[0].path)"
+    }
+
+    func summarize(runId: String, dir: String, store: HistoryStore) throws -> Summary {
+        let decoder = BundleFormat.decoder()
+        let record = try store.run(id: runId)
+        var summary = Summary(runId: runId, pipeline: definition.name, status: "running", stages: [])
+        if let p = try? decoder.decode(
+            PublishRun.Result.self,
+            from: FileManager.default.contents(atPath: "\(dir)/publish.json") ?? Data()
+        ) {
+            summary.bundle = .init(version: p.version, path: p.path, sha256: p.sha256, channel: p.channel)
+            if let g = p.gate { summary.gate = .init(promoted: p.channel == "stable", reason: g.reason) }
+        }
+        if let e = try? decoder.decode(
+            Evaluation.self,
+            from: FileManager.default.contents(atPath: "\(dir)/evaluation.json") ?? Data()
+        ) {
+            summary.validation = e.model?.deploys
+        }
+        for s in record?.stages ?? [] {
+            let figures = s.figures.flatMap { try? decoder.decode([String: String].self, from: Data($0.utf8)) }
+            if s.stage == "report" { summary.report = figures?["report"] }
+            summary.stages.append(
+                .init(
+                    stage: s.stage,
+                    status: s.status.rawValue,
+                    seconds: s.finishedAt.map { Double($0 - s.startedAt) },
+                    figures: figures,
+                    error: s.error
+                )
+            )
+        }
+        return summary
+    }
+
+    /// Archives in a directory, or matching a glob, sorted.
+    public static func archives(in inputs: String) throws -> [String] {
+        let suffixes = [".tar", ".tar.gz", ".tgz", ".tar.zst", ".zip"]
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: inputs, isDirectory: &isDirectory), isDirectory.boolValue {
+            return try FileManager.default.contentsOfDirectory(atPath: inputs)
+                .filter { n in suffixes.contains { n.hasSuffix($0) } }.sorted().map { "\(inputs)/\($0)" }
+        }
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard glob(inputs, 0, nil, &g) == 0 else { throw StageError("No archives match '\(inputs)'.") }
+        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+    }
+}
+
+func fixed3(_ x: Double) -> String { String(format: "%.3f", x) }
+
+/// Rule changes between two models, one line each.
+public enum RuleChanges {
+    public static func between(old a: GuardModel, new b: GuardModel) -> [String] {
+        var changes: [String] = []
+        let scopes = Set(a.rules.map(\.scope) + b.rules.map(\.scope)).sorted()
+        func text(_ r: GuardRule) -> String { "\(r.config), threshold \(fixed3(r.threshold)), \(r.policy)" }
+        for s in scopes {
+            let x = a.rules.first { $0.scope == s }?.rule
+            let y = b.rules.first { $0.scope == s }?.rule
+            switch (x, y) {
+            case (nil, let y?): changes.append("added \(s): \(text(y))")
+            case (let x?, nil): changes.append("removed \(s): \(text(x))")
+            case (let x?, let y?) where x != y: changes.append("\(s): \(text(x)) → \(text(y))")
+            default: break
+            }
+        }
+        if a.metricsAgree != b.metricsAgree {
+            changes.append("metrics that must agree: \(a.metricsAgree) → \(b.metricsAgree)")
+        }
+        return changes
+    }
+}

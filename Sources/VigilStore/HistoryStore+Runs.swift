@@ -1,0 +1,144 @@
+internal import GRDB
+
+/// One run of a pipeline, as run history records it.
+public struct RunRecord: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case running, succeeded, failed
+    }
+
+    public struct Stage: Sendable, Hashable, Codable {
+        public var stage: String
+        public var startedAt: Int64
+        public var finishedAt: Int64?
+        public var status: Status
+        /// A JSON object of the stage's figures.
+        public var figures: String?
+        public var error: String?
+
+        enum CodingKeys: String, CodingKey {
+            case stage, status, figures, error
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+        }
+    }
+
+    public var id: String
+    public var pipeline: String
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var status: Status
+    /// The run's options (paths), JSON, so a resumed run uses the same ones.
+    public var options: String
+    /// The run's summary, JSON, when it finished.
+    public var summary: String?
+    public var error: String?
+    public var stages: [Stage]
+
+    enum CodingKeys: String, CodingKey {
+        case id, pipeline, status, options, summary, error, stages
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+    }
+}
+
+extension HistoryStore {
+    public func startRun(id: String, pipeline: String, at: Int64, options: String) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO run (id, pipeline, started_at, status, options) VALUES (?, ?, ?, 'running', ?)",
+                arguments: [id, pipeline, at, options]
+            )
+        }
+    }
+
+    /// Marks a resumed run running again.
+    public func reopenRun(id: String) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE run SET status = 'running', finished_at = NULL, error = NULL WHERE id = ?",
+                arguments: [id]
+            )
+        }
+    }
+
+    public func finishRun(id: String, at: Int64, status: RunRecord.Status, summary: String?, error: String?) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE run SET finished_at = ?, status = ?, summary = ?, error = ? WHERE id = ?",
+                arguments: [at, status.rawValue, summary, error, id]
+            )
+        }
+    }
+
+    public func startStage(run: String, stage: String, position: Int, at: Int64) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO run_stage (run_id, position, stage, started_at, status) VALUES (?, ?, ?, ?, 'running')
+                    ON CONFLICT (run_id, stage) DO UPDATE SET started_at = excluded.started_at, status = 'running',
+                        finished_at = NULL, figures = NULL, error = NULL
+                    """,
+                arguments: [run, position, stage, at]
+            )
+        }
+    }
+
+    public func finishStage(
+        run: String,
+        stage: String,
+        at: Int64,
+        status: RunRecord.Status,
+        figures: String?,
+        error: String?
+    ) throws {
+        try writer.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE run_stage SET finished_at = ?, status = ?, figures = ?, error = ? WHERE run_id = ? AND stage = ?",
+                arguments: [at, status.rawValue, figures, error, run, stage]
+            )
+        }
+    }
+
+    public func run(id: String) throws -> RunRecord? {
+        try runs(where: "WHERE id = ?", arguments: [id]).first
+    }
+
+    /// Every run, newest first.
+    public func runs(limit: Int = 100) throws -> [RunRecord] {
+        try runs(where: "ORDER BY started_at DESC, id DESC LIMIT ?", arguments: [limit])
+    }
+
+    private func runs(where clause: String, arguments: StatementArguments) throws -> [RunRecord] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run \(clause)", arguments: arguments).map { r in
+                let id: String = r["id"]
+                let stages = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM run_stage WHERE run_id = ? ORDER BY position",
+                    arguments: [id]
+                ).map { s in
+                    RunRecord.Stage(
+                        stage: s["stage"],
+                        startedAt: s["started_at"],
+                        finishedAt: s["finished_at"],
+                        status: RunRecord.Status(rawValue: s["status"]) ?? .failed,
+                        figures: s["figures"],
+                        error: s["error"]
+                    )
+                }
+                return RunRecord(
+                    id: id,
+                    pipeline: r["pipeline"],
+                    startedAt: r["started_at"],
+                    finishedAt: r["finished_at"],
+                    status: RunRecord.Status(rawValue: r["status"]) ?? .failed,
+                    options: r["options"],
+                    summary: r["summary"],
+                    error: r["error"],
+                    stages: stages
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Crypto
+internal import Foundation
+import VigilCore
+import VigilGuard
+import VigilPipeline
+import VigilStore
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline: ingest → tune → evaluate → gate → bundle → publish → report.",
+        discussion: """
+            Paths come from the pipeline file; the flags override them, so one pipeline runs on
+            another corpus. Every stage is recorded in the store's run history; a run that crashed
+            resumes with --resume RUN_ID from the last finished stage. Two runs of one store never
+            overlap: the second waits --wait seconds, then exits with status 75 naming the holder.
+            When no signing key exists at --signing-key, a new key pair is created there.
+            Example:
+              vigil run Pipelines/nightly.yaml --inputs Datasets/sample
+            """
+    )
+
+    @Argument(help: "The pipeline file (YAML).") var pipeline: String
+    @Option(help: ArgumentHelp("Archives: a directory or a glob (overrides the pipeline's inputs).", valueName: "dir"))
+    var inputs: String?
+    @Option(help: ArgumentHelp("The store (overrides the pipeline's store).", valueName: "path")) var store: String?
+    @Option(help: ArgumentHelp("The registry (overrides the pipeline's registry).", valueName: "dir")) var registry:
+        String?
+    @Option(help: ArgumentHelp("The reports folder (overrides the pipeline's reports).", valueName: "dir")) var reports:
+        String?
+    @Option(
+        help: ArgumentHelp(
+            "Ed25519 signing key (default $VIGIL_SIGNING_KEY, else .vigil/keys/signing.key).",
+            valueName: "file"
+        )
+    )
+    var signingKey: String?
+    @Option(help: ArgumentHelp("Resume a failed or killed run from its last finished stage.", valueName: "run-id"))
+    var resume: String?
+    @Option(help: ArgumentHelp("Seconds to wait for another run of the same store to finish.", valueName: "seconds"))
+    var wait: Double = 0
+    @Flag(help: #"Print {"run_id","status","bundle","gate","report","validation","stages"} as JSON."#) var json = false
+
+    func run() throws {
+        let definition: PipelineDefinition
+        do { definition = try PipelineDefinition.load(path: pipeline) } catch {
+            throw ValidationError(error.description)
+        }
+        let env = ProcessInfo.processInfo.environment
+        var options = NightlyRun.Options(
+            pipeline: pipeline,
+            inputs: inputs ?? definition.inputs,
+            store: store ?? definition.store ?? env["VIGIL_STORE"] ?? ".vigil/store.sqlite",
+            registry: registry ?? definition.registry ?? env["VIGIL_REGISTRY"] ?? ".vigil/registry",
+            reports: reports ?? definition.reports ?? "Reports",
+            signingKey: signingKeyPath(signingKey)
+        )
+        let folder = (options.store as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let lock: RunLock
+        do {
+            lock = try RunLock(
+                path: options.store + ".lock",
+                holder:
+                    "pid \(getpid()), pipeline \(definition.name), since \(RFC3339.format(Int64(Date().timeIntervalSince1970)))",
+                timeout: wait
+            )
+        } catch let busy as RunLock.Busy {
+            Output.warn("\(busy) Try again later, or pass --wait SECONDS.")
+            throw ExitCode(75)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let storeHandle = try HistoryStore(path: options.store)
+        if let resume {
+            // A resumed run uses the paths it started with.
+            guard let record = try storeHandle.run(id: resume) else {
+                throw ValidationError("No run '\(resume)' in \(options.store).")
+            }
+            if let saved = try? JSONDecoder().decode(NightlyRun.Options.self, from: Data(record.options.utf8)) {
+                options = saved
+            }
+        }
+        if !FileManager.default.fileExists(atPath: options.signingKey) {
+            let key = Curve25519.Signing.PrivateKey()
+            try AtomicFile.write(
+                Array((key.rawRepresentation.base64EncodedString() + "\n").utf8),
+                to: options.signingKey
+            )
+            chmod(options.signingKey, 0o600)
+            let pub = (options.signingKey as NSString).deletingPathExtension + ".pub"
+            try AtomicFile.write(Array((key.publicKey.rawRepresentation.base64EncodedString() + "\n").utf8), to: pub)
+            Output.warn("created a signing key pair: \(options.signingKey) (secret) and \(pub) (give it to the guards)")
+        }
+        var runner = NightlyRun(definition: definition, options: options)
+        let started = Date()
+        runner.onStage = { stage in
+            Output.progress("[\(String(format: "%.0f", Date().timeIntervalSince(started))) s] \(stage)…")
+        }
+        let summary: NightlyRun.Summary
+        do {
+            summary = try runner.run(store: storeHandle, resume: resume)
+        } catch let e as StageError {
+            Output.clearProgress()
+            throw ValidationError(e.description)
+        }
+        Output.clearProgress()
+        if let notify = definition.notify {
+            for problem in Notifier.send(summary, notify: notify) { Output.warn("notification: \(problem)") }
+        }
+        if json {
+            try Output.printJSON(summary)
+        } else {
+            print("run \(summary.runId): \(summary.status)")
+            for s in summary.stages {
+                print(
+                    "  \(s.stage.padding(toLength: 9, withPad: " ", startingAt: 0)) \(s.status)\(s.seconds.map { " \(Int($0)) s" } ?? "")\(s.error.map { ": \($0)" } ?? "")"
+                )
+            }
+            if let b = summary.bundle {
+                print("bundle \(b.version) (\(b.channel)): \(b.path)")
+                print("sha256 \(b.sha256)")
+            }
+            if let g = summary.gate { print("gate: \(g.promoted ? "promoted" : "not promoted"): \(g.reason)") }
+            if let v = summary.validation {
+                print(
+                    "validation: precision \(fmt(v.precision)), recall \(fmt(v.recall)), F1 \(fmt(v.f1)), false pauses/100 good \(String(format: "%.1f", v.falsePausesPer100))"
+                )
+            }
+            if let r = summary.report { print("report: \(r)") }
+            if summary.status != "succeeded" { print("resume with: vigil run \(pipeline) --resume \(summary.runId)") }
+        }
+        if summary.status != "succeeded" { throw ExitCode(1) }
+    }
+}
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List the run history of a store.")
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: "How many runs, newest first.") var limit = 20
+    @Flag(help: "Print the runs with their stages as JSON.") var json = false
+
+    func run() throws {
+        let runs = try storeOptions.openExisting().runs(limit: limit)
+        if json { return try Output.printJSON(runs) }
+        if runs.isEmpty { print("no runs yet") }
+        for r in runs {
+            let took = r.finishedAt.map { " in \($0 - r.startedAt) s" } ?? ""
+            let last = r.stages.last { $0.status == .succeeded }?.stage ?? "none"
+            print(
+                "\(r.id)  \(r.pipeline)  \(RFC3339.format(r.startedAt))  \(r.status.rawValue)\(took)  last finished stage: \(last)"
+            )
+            if let e = r.error { print("    error: \(e)") }
+        }
+    }
+}
