@@ -15,7 +15,7 @@ struct Vigil: ParsableCommand {
             """,
         subcommands: [
             IngestCommand.self, StatusCommand.self, DeploysCommand.self, DetectCommand.self, DatasetsCommand.self,
-            TuneCommand.self, EvaluateCommand.self, BenchCommand.self,
+            TuneCommand.self, EvaluateCommand.self, BenchCommand.self, ServeCommand.self,
         ]
     )
 }
