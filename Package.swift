@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "VigilPipeline", targets: ["VigilPipeline"]),
         .library(name: "VigilGuard", targets: ["VigilGuard"]),
         .library(name: "VigilReport", targets: ["VigilReport"]),
+        .library(name: "VigilServe", targets: ["VigilServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -69,10 +74,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The read-only pull endpoint over a registry directory (`vigil serve`).
+        .target(
+            name: "VigilServe",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "VigilCore", "VigilPipeline", "VigilGuard",
+                "VigilCore", "VigilPipeline", "VigilGuard", "VigilServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -105,6 +122,17 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        // A fixture registry and a raw-socket HTTP/1.1 client, shared by the serve tests.
+        .target(name: "ServeTestSupport", path: "Tests/ServeTestSupport", swiftSettings: strictSettings),
+        .testTarget(
+            name: "VigilServeTests",
+            dependencies: [
+                "VigilServe", "ServeTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "VigilGuardTests",
             dependencies: ["VigilGuard", "VigilPipeline", "VigilStore", "VigilCore", "VigilArchive"],
@@ -118,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "vigilTests",
-            dependencies: ["vigil", "VigilSynth"],
+            dependencies: ["vigil", "VigilSynth", "ServeTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,0 +1,102 @@
+public import Foundation
+import HTTPTypes
+import Hummingbird
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// The pull endpoint over HTTP/1.1: Hummingbird in front of a ``RegistryResponder``.
+///
+/// A `Service`: run it in a `ServiceGroup` and shut the group down gracefully to stop it, or
+/// call ``runUntilSignalled()``.
+///
+/// Every request goes to the responder as it was received (method, raw path, headers); the
+/// server adds only `Date`. One line per request is logged, at `info`
+/// (`GET /v1/bundles/stable 200`), or at `warning` with the reason for a 503.
+public struct RegistryServer: Service {
+    public struct Configuration: Sendable {
+        /// The registry's root directory.
+        public var registry: URL
+        /// The address to bind, `127.0.0.1` unless told otherwise.
+        public var host: String
+        /// The port to bind; 0 asks the system for a free one.
+        public var port: Int
+
+        public init(registry: URL, host: String = "127.0.0.1", port: Int = 8080) {
+            self.registry = registry
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public let configuration: Configuration
+    private let logger: Logger
+    private let onListening: @Sendable (_ port: Int) -> Void
+
+    /// - Parameters:
+    ///   - configuration: What to serve and where.
+    ///   - logger: Receives the request lines (`info`) and the server's own warnings.
+    ///   - onListening: Called once the socket is bound, with the port (the chosen one for port 0).
+    public init(
+        configuration: Configuration,
+        logger: Logger,
+        onListening: @escaping @Sendable (_ port: Int) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// Serves until the service group it runs in shuts down gracefully, or the task is cancelled.
+    ///
+    /// - Throws: When the address cannot be bound.
+    public func run() async throws {
+        try await application().run()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops gracefully: requests in flight are answered.
+    ///
+    /// - Throws: When the address cannot be bound.
+    public func runUntilSignalled() async throws {
+        try await application().runService()  // SIGTERM and SIGINT shut down gracefully
+    }
+
+    private func application() -> some ApplicationProtocol {
+        var frameworkLogger = logger
+        frameworkLogger.logLevel = max(logger.logLevel, .warning)
+        let onListening = self.onListening
+        return Application(
+            responder: Responder(registry: RegistryResponder(registry: configuration.registry), logger: logger),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
+            logger: frameworkLogger
+        )
+    }
+}
+
+private struct Responder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let registry: RegistryResponder
+    let logger: Logger
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let path = request.uri.path
+        let answer = registry.respond(
+            method: request.method.rawValue,
+            path: path,
+            headers: request.headers.map { (name: $0.name.rawName, value: $0.value) }
+        )
+        // A 503 means the registry needs attention: it is logged even when requests are not.
+        logger.log(
+            level: answer.status >= 500 ? .warning : .info,
+            "\(request.method.rawValue) \(path) \(answer.status)\(answer.detail.map { " (\($0))" } ?? "")"
+        )
+        var fields = HTTPFields()
+        for field in answer.headers {
+            if let name = HTTPField.Name(field.name) { fields.append(HTTPField(name: name, value: field.value)) }
+        }
+        let body = answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        return Response(status: .init(code: answer.status), headers: fields, body: body)
+    }
+}
