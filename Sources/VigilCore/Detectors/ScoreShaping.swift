@@ -12,19 +12,36 @@
 ///    and `σ` there, so its alarms count less — the idea of `nupic`'s `AnomalyLikelihood`
 ///    (which then maps z through the Gaussian tail; any monotone map ranks rows the same). Rows
 ///    with fewer than `average + 1` scores of history keep 0.
-/// 2. **Suppression** (when `suppress > 0`): a row keeps its score only if it is strictly above
-///    every score of the `suppress` rows before it, and scores 0 otherwise. A burst of high
-///    scores then raises one alert at any threshold, unless it keeps growing.
+/// 2. **Suppression** (when `suppress > 0`): with an `alertLevel`, the `suppress` rows after a
+///    row scoring at least `alertLevel` score 0 (a suppressed row does not extend the
+///    suppression), as a live detector mutes itself after an alert; the corpus threshold then
+///    usually lands near `alertLevel`. Without one (`alertLevel = 0`), a row keeps its score only
+///    if it is strictly above every score of the `suppress` rows before it, so a burst raises one
+///    alert at any threshold, unless it keeps growing.
 public struct ScoreShaping: Sendable, Hashable, Codable {
     public var likelihoodWindow: Int
     public var average: Int
     public var suppress: Int
+    public var alertLevel: Double
+    /// When positive: divide each score by the largest of the `record` scores before it (at least `recordFloor`).
+    public var record: Int
+    public var recordFloor: Double
 
-    public init(likelihoodWindow: Int = 0, average: Int = 10, suppress: Int = 0) {
+    public init(
+        likelihoodWindow: Int = 0,
+        average: Int = 10,
+        suppress: Int = 0,
+        alertLevel: Double = 0,
+        record: Int = 0,
+        recordFloor: Double = 1
+    ) {
+        self.record = record
+        self.recordFloor = recordFloor
         precondition(likelihoodWindow >= 0 && average > 0 && suppress >= 0, "window sizes must not be negative")
         self.likelihoodWindow = likelihoodWindow
         self.average = average
         self.suppress = suppress
+        self.alertLevel = alertLevel
     }
 
     /// The shaped scores.
@@ -32,8 +49,41 @@ public struct ScoreShaping: Sendable, Hashable, Codable {
     public func apply(_ raw: [Double]) -> [Double] {
         var s = raw
         if likelihoodWindow > 0 { s = likelihood(s) }
-        if suppress > 0 { s = suppressRepeats(s) }
+        if record > 0 { s = relativeToRecent(s) }
+        if suppress > 0 { s = alertLevel > 0 ? muteAfterAlerts(s) : suppressRepeats(s) }
         return s
+    }
+
+    /// `s_i / max(recordFloor, s_{i−record} … s_{i−1})`, by a monotone deque.
+    func relativeToRecent(_ s: [Double]) -> [Double] {
+        var out = s
+        var deque: [Int] = []
+        var head = 0
+        for i in s.indices {
+            while head < deque.count && deque[head] < i - record { head += 1 }
+            let m = head < deque.count ? max(recordFloor, s[deque[head]]) : recordFloor
+            out[i] = s[i] / m
+            while deque.count > head && s[deque[deque.count - 1]] <= s[i] { deque.removeLast() }
+            deque.append(i)
+            if head > 4096 {
+                deque.removeFirst(head)
+                head = 0
+            }
+        }
+        return out
+    }
+
+    func muteAfterAlerts(_ s: [Double]) -> [Double] {
+        var out = s
+        var mutedUntil = -1
+        for i in s.indices {
+            if i <= mutedUntil {
+                out[i] = 0
+            } else if s[i] >= alertLevel {
+                mutedUntil = i + suppress
+            }
+        }
+        return out
     }
 
     func likelihood(_ raw: [Double]) -> [Double] {

@@ -139,8 +139,7 @@ public struct RollingDetectorScorer: StreamingScorer {
 /// Every `refit` rows a ``SeasonalBaseline`` of `method` is fitted on the rows of the last
 /// `history` seconds before the block (laid on a regular grid of the series' most common
 /// step), and the block's residuals `value − expected` go to `inner`. Rows with no
-/// baseline yet (too little history) pass through as their difference from the last
-/// value, so `inner` still sees changes.
+/// baseline yet (too little history) get residual 0; rows whose expectation is unknown, NaN.
 public struct SeasonalResidualScorer: StreamingScorer {
     public var method: SeasonalMethod
     public var period: Int64

@@ -1,7 +1,9 @@
 /// A streaming detector configuration for NAB, written `name` or `name:key=value,key=value`.
 ///
-/// `name` is `windowed_gaussian` (NAB's own baseline) or any ``DetectorCatalog`` detector,
-/// run on a trailing window by ``RollingDetectorScorer``. Keys:
+/// `name` is `windowed_gaussian` (NAB's own baseline, ``WindowedGaussianScorer``),
+/// `zscore_ensemble` (``ZScoreEnsembleScorer``: keys `long`, `short`, `jump` 0/1, `shift`,
+/// `shift_weight`, `lag` and `lag2` in seconds, `steadier`), or any ``DetectorCatalog``
+/// detector, run on a trailing window by ``RollingDetectorScorer``. Keys:
 ///
 /// | key | meaning | default |
 /// |---|---|---|
@@ -14,6 +16,8 @@
 /// | `likelihood` | ``ScoreShaping`` likelihood window, rows (0: off) | 0 |
 /// | `average` | ``ScoreShaping`` short average, rows | 10 |
 /// | `suppress` | ``ScoreShaping`` suppression, rows (0: off) | 0 |
+/// | `alert` | ``ScoreShaping`` alert level for suppression, raw score (0: relative suppression) | 0 |
+/// | `record`, `record_floor` | ``ScoreShaping``: divide by the largest of the last `record` scores | 0, 1 |
 ///
 /// Any other key is a parameter of the detector (`alpha`, `p`, `window` of the two-sample
 /// tests is `test_window` here). Two-sample detectors see the `test_window − 1` rows
@@ -45,7 +49,12 @@ public struct NABDetectorSpec: Sendable, Hashable {
         _ = try makeScorer()
     }
 
-    private static let shapingKeys: Set<String> = ["likelihood", "average", "suppress"]
+    private static let shapingKeys: Set<String> = [
+        "likelihood", "average", "suppress", "alert", "record", "record_floor",
+    ]
+    private static let ensembleKeys: Set<String> = [
+        "long", "short", "jump", "shift", "shift_weight", "lag", "lag2", "steadier",
+    ]
     private static let seasonalKeys: Set<String> = ["seasonal", "period", "history", "seasonal_refit"]
     private static let rollingKeys: Set<String> = ["window", "refit"]
 
@@ -66,10 +75,27 @@ public struct NABDetectorSpec: Sendable, Hashable {
                 throw DetectorError(message: "Detector spec '\(text)': refit must not exceed window.")
             }
             base = WindowedGaussianScorer(window: window, step: step)
+        } else if name == "zscore_ensemble" {
+            for key in options.keys
+            where
+                !(Self.ensembleKeys.contains(key) || Self.shapingKeys.contains(key) || Self.seasonalKeys.contains(key))
+            {
+                throw DetectorError(message: "Detector spec '\(text)': zscore_ensemble has no option '\(key)'.")
+            }
+            base = ZScoreEnsembleScorer(
+                long: try int("long", 6400, minimum: 2),
+                short: try int("short", 0, minimum: 0),
+                jump: try int("jump", 0, minimum: 0) > 0,
+                shift: try int("shift", 0, minimum: 0),
+                shiftWeight: try double("shift_weight", 1),
+                lag: Int64(try int("lag", 0, minimum: 0)),
+                lag2: Int64(try int("lag2", 0, minimum: 0)),
+                steadier: try double("steadier", 1)
+            )
         } else {
             guard let type = DetectorCatalog.type(named: name) else {
                 throw DetectorError(
-                    message: "Unknown detector '\(name)' in '\(text)'; known: windowed_gaussian, "
+                    message: "Unknown detector '\(name)' in '\(text)'; known: windowed_gaussian, zscore_ensemble, "
                         + DetectorCatalog.all.map { $0.name }.joined(separator: ", ") + "."
                 )
             }
@@ -112,10 +138,23 @@ public struct NABDetectorSpec: Sendable, Hashable {
         let shaping = ScoreShaping(
             likelihoodWindow: try int("likelihood", 0, minimum: 0),
             average: try int("average", 10, minimum: 1),
-            suppress: try int("suppress", 0, minimum: 0)
+            suppress: try int("suppress", 0, minimum: 0),
+            alertLevel: try double("alert", 0),
+            record: try int("record", 0, minimum: 0),
+            recordFloor: try double("record_floor", 1)
         )
-        if shaping.likelihoodWindow > 0 || shaping.suppress > 0 { base = ShapedScorer(inner: base, shaping: shaping) }
+        if shaping.likelihoodWindow > 0 || shaping.suppress > 0 || shaping.record > 0 {
+            base = ShapedScorer(inner: base, shaping: shaping)
+        }
         return base
+    }
+
+    private func double(_ key: String, _ defaultValue: Double) throws(DetectorError) -> Double {
+        guard let raw = options[key] else { return defaultValue }
+        guard let v = Double(raw), v.isFinite, v >= 0 else {
+            throw DetectorError(message: "Detector spec '\(text)': '\(key)' must be a number ≥ 0, not '\(raw)'.")
+        }
+        return v
     }
 
     private func int(_ key: String, _ defaultValue: Int, minimum: Int) throws(DetectorError) -> Int {
