@@ -73,12 +73,12 @@ struct BenchNABCommand: ParsableCommand {
         )
         let names = result.detectors.first?.profiles.map(\.profile.name) ?? []
         print(
-            "detector".padding(toLength: 44, withPad: " ", startingAt: 0)
+            "detector".padding(toLength: 64, withPad: " ", startingAt: 0)
                 + names.map { $0.padding(toLength: 20, withPad: " ", startingAt: 0) }.joined()
                 + "windows  FP rows  seconds"
         )
         for d in result.detectors {
-            var line = d.name.padding(toLength: 43, withPad: " ", startingAt: 0) + " "
+            var line = d.name.padding(toLength: 63, withPad: " ", startingAt: 0) + " "
             for p in d.profiles {
                 line += "\(format(p.normalized, 1)) @ \(format(p.threshold, 4))".padding(
                     toLength: 20,
