@@ -72,15 +72,16 @@ struct BenchNABCommand: ParsableCommand {
                 + "thresholds tuned on \(result.tuneCorpus ?? "the corpus itself")"
         )
         let names = result.detectors.first?.profiles.map(\.profile.name) ?? []
+        let width = max(8, result.detectors.map(\.name.count).max() ?? 0) + 2
         print(
-            "detector".padding(toLength: 64, withPad: " ", startingAt: 0)
+            "detector".padding(toLength: width, withPad: " ", startingAt: 0)
                 + names.map { $0.padding(toLength: 20, withPad: " ", startingAt: 0) }.joined()
                 + "windows  FP rows  seconds"
         )
         for d in result.detectors {
-            var line = d.name.padding(toLength: 63, withPad: " ", startingAt: 0) + " "
+            var line = d.name.padding(toLength: width, withPad: " ", startingAt: 0)
             for p in d.profiles {
-                line += "\(format(p.normalized, 1)) @ \(format(p.threshold, 4))".padding(
+                line += "\(format(p.normalized, 1)) @ \(threshold(p.threshold))".padding(
                     toLength: 20,
                     withPad: " ",
                     startingAt: 0
@@ -100,6 +101,11 @@ struct BenchNABCommand: ParsableCommand {
     }
 
     private func format(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+
+    /// Four decimals, or `1-2.3e-13` for a threshold that close to 1 (NAB's Gaussian tail scores).
+    private func threshold(_ t: Double) -> String {
+        t >= 0.99995 && t < 1 ? "1-" + String(format: "%.1e", 1 - t) : format(t, 4)
+    }
 }
 
 /// The `--json` shape: `{"detectors":{NAME:{"standard","reward_low_FP_rate","reward_low_FN_rate","threshold"}}}`,

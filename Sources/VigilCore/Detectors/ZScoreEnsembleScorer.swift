@@ -10,7 +10,7 @@
 ///   before them, in standard errors `σ_W / √shift`, scaled by `shiftWeight`, for a small but
 ///   lasting change of level.
 ///
-/// Each z-score needs 30 rows of history and a positive σ (a constant history scores any
+/// Each z-score needs `minimumHistory` rows of history (30 by default) and a positive σ (a constant history scores any
 /// change at a large finite value). The score is the largest of them.
 ///
 /// **Seasonal lags** (when `lag > 0`, and optionally `lag2`): the same z-scores are also
@@ -32,6 +32,8 @@ public struct ZScoreEnsembleScorer: StreamingScorer {
     public var lag2: Int64
     /// The residuals replace the values where their standard deviation is below `steadier` times the values'.
     public var steadier: Double
+    /// Rows of history a z-score needs (and a residual series before it can be chosen).
+    public var minimumHistory: Int
 
     public init(
         long: Int = 6400,
@@ -41,8 +43,10 @@ public struct ZScoreEnsembleScorer: StreamingScorer {
         shiftWeight: Double = 1,
         lag: Int64 = 0,
         lag2: Int64 = 0,
-        steadier: Double = 1
+        steadier: Double = 1,
+        minimumHistory: Int = 30
     ) {
+        self.minimumHistory = max(2, minimumHistory)
         precondition(long >= 2 && short >= 0 && shift >= 0 && lag >= 0 && lag2 >= 0, "sizes must not be negative")
         self.steadier = steadier
         self.lag = lag
@@ -74,7 +78,7 @@ public struct ZScoreEnsembleScorer: StreamingScorer {
         for i in values.indices {
             var best = 0
             var bestSD = moments[0].meanAndSD?.sd ?? .infinity
-            for c in 1..<candidates.count where moments[c].count >= 30 {
+            for c in 1..<candidates.count where moments[c].count >= minimumHistory {
                 if let sd = moments[c].meanAndSD?.sd, sd < bestSD * (best == 0 ? steadier : 1) {
                     best = c
                     bestSD = sd
@@ -96,7 +100,7 @@ public struct ZScoreEnsembleScorer: StreamingScorer {
         var recentSum = 0.0
         var previous: Double?
         func z(_ x: Double, _ m: RollingMoments) -> Double {
-            guard m.count >= 30, let (mean, sd) = m.meanAndSD else { return 0 }
+            guard m.count >= minimumHistory, let (mean, sd) = m.meanAndSD else { return 0 }
             return abs(x - mean) / positiveScale(sd, level: mean)
         }
         for (i, x) in values.enumerated() {

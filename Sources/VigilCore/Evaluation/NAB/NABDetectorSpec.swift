@@ -2,7 +2,7 @@
 ///
 /// `name` is `windowed_gaussian` (NAB's own baseline, ``WindowedGaussianScorer``),
 /// `zscore_ensemble` (``ZScoreEnsembleScorer``: keys `long`, `short`, `jump` 0/1, `shift`,
-/// `shift_weight`, `lag` and `lag2` in seconds, `steadier`), or any ``DetectorCatalog``
+/// `shift_weight`, `lag` and `lag2` in seconds, `steadier`, `min_history`), or any ``DetectorCatalog``
 /// detector, run on a trailing window by ``RollingDetectorScorer``. Keys:
 ///
 /// | key | meaning | default |
@@ -53,7 +53,7 @@ public struct NABDetectorSpec: Sendable, Hashable {
         "likelihood", "average", "suppress", "alert", "record", "record_floor",
     ]
     private static let ensembleKeys: Set<String> = [
-        "long", "short", "jump", "shift", "shift_weight", "lag", "lag2", "steadier",
+        "long", "short", "jump", "shift", "shift_weight", "lag", "lag2", "steadier", "min_history",
     ]
     private static let seasonalKeys: Set<String> = ["seasonal", "period", "history", "seasonal_refit"]
     private static let rollingKeys: Set<String> = ["window", "refit"]
@@ -90,7 +90,8 @@ public struct NABDetectorSpec: Sendable, Hashable {
                 shiftWeight: try double("shift_weight", 1),
                 lag: Int64(try int("lag", 0, minimum: 0)),
                 lag2: Int64(try int("lag2", 0, minimum: 0)),
-                steadier: try double("steadier", 1)
+                steadier: try double("steadier", 1),
+                minimumHistory: try int("min_history", 30, minimum: 2)
             )
         } else {
             guard let type = DetectorCatalog.type(named: name) else {
