@@ -43,7 +43,7 @@ public enum NABBench {
 
     /// Our best configuration on the 48 public NAB files (its window sizes, lag and suppression
     /// were chosen by looking at scores on those same files; see the README's NAB section).
-    public static let tunedDetector = "zscore_ensemble:jump=1,lag=604800,long=2000,suppress=350,min_history=288"
+    public static let tunedDetector = "zscore_ensemble:jump=1,lag=604800,long_time=604800,suppress_time=108000"
 
     public struct DetectorResult: Sendable, Encodable {
         public var name: String

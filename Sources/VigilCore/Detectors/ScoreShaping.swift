@@ -142,17 +142,29 @@ public struct ScoreShaping: Sendable, Hashable, Codable {
 }
 
 /// A streaming scorer followed by ``ScoreShaping``.
+///
+/// With `suppressSeconds > 0`, the suppression spans that much time instead of
+/// `shaping.suppress` rows: `suppressSeconds / step` rows, `step` the series' most common gap
+/// between rows, so an hourly and a 5-minute series are muted for the same time.
 public struct ShapedScorer: StreamingScorer {
     public var inner: any StreamingScorer
     public var shaping: ScoreShaping
+    public var suppressSeconds: Int64
 
-    public init(inner: any StreamingScorer, shaping: ScoreShaping) {
+    public init(inner: any StreamingScorer, shaping: ScoreShaping, suppressSeconds: Int64 = 0) {
+        precondition(suppressSeconds >= 0, "suppressSeconds must not be negative")
         self.inner = inner
         self.shaping = shaping
+        self.suppressSeconds = suppressSeconds
     }
 
     public func scores(values: [Double], times: [Int64]) -> [Double] {
-        shaping.apply(inner.scores(values: values, times: times))
+        var shaping = shaping
+        if suppressSeconds > 0 {
+            let step = SeasonalResidualScorer.commonStep(times)
+            shaping.suppress = max(1, Int((Double(suppressSeconds) / Double(step)).rounded()))
+        }
+        return shaping.apply(inner.scores(values: values, times: times))
     }
 }
 

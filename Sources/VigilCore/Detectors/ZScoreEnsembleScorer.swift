@@ -34,6 +34,8 @@ public struct ZScoreEnsembleScorer: StreamingScorer {
     public var steadier: Double
     /// Rows of history a z-score needs (and a residual series before it can be chosen).
     public var minimumHistory: Int
+    /// When positive, the long window in seconds instead of `long` rows (`longSeconds / step` rows).
+    public var longSeconds: Int64
 
     public init(
         long: Int = 6400,
@@ -44,8 +46,10 @@ public struct ZScoreEnsembleScorer: StreamingScorer {
         lag: Int64 = 0,
         lag2: Int64 = 0,
         steadier: Double = 1,
-        minimumHistory: Int = 30
+        minimumHistory: Int = 30,
+        longSeconds: Int64 = 0
     ) {
+        self.longSeconds = longSeconds
         self.minimumHistory = max(2, minimumHistory)
         precondition(long >= 2 && short >= 0 && shift >= 0 && lag >= 0 && lag2 >= 0, "sizes must not be negative")
         self.steadier = steadier
@@ -59,6 +63,14 @@ public struct ZScoreEnsembleScorer: StreamingScorer {
     }
 
     public func scores(values: [Double], times: [Int64]) -> [Double] {
+        guard longSeconds > 0 else { return scoresWithRows(values: values, times: times) }
+        var rows = self
+        rows.long = max(2, Int((Double(longSeconds) / Double(SeasonalResidualScorer.commonStep(times))).rounded()))
+        rows.longSeconds = 0
+        return rows.scoresWithRows(values: values, times: times)
+    }
+
+    func scoresWithRows(values: [Double], times: [Int64]) -> [Double] {
         let lags = [lag, lag2].filter { $0 > 0 }
         guard !lags.isEmpty else { return plainScores(values: values) }
         // Seasonal naive: the change from the same phase one lag earlier (`lag / step` rows back).

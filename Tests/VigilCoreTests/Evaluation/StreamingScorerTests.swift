@@ -41,4 +41,19 @@ struct StreamingScorerTests {
         let relative = ScoreShaping(record: 2, recordFloor: 1).apply([0, 4, 2, 8])
         #expect(relative == [0, 4, 0.5, 2])
     }
+
+    @Test func timeBasedWindowsFollowTheSeriesStep() {
+        // A spike every 10 rows; muting for 3 hours is 36 rows at 5 minutes but 3 rows hourly.
+        let values = (0..<100).map { $0 % 10 == 0 ? 10.0 : 1.0 }
+        struct Echo: StreamingScorer {
+            func scores(values: [Double], times: [Int64]) -> [Double] { values }
+        }
+        let muted = ShapedScorer(inner: Echo(), shaping: ScoreShaping(), suppressSeconds: 3 * 3600)
+        let fiveMinutes = muted.scores(values: values, times: (0..<100).map { Int64($0) * 300 })
+        let hourly = muted.scores(values: values, times: (0..<100).map { Int64($0) * 3600 })
+        #expect(fiveMinutes.filter { $0 == 10 }.count == 1)  // every later spike is within 36 rows of a 10
+        #expect(hourly.filter { $0 == 10 }.count == 10)
+        let long = ZScoreEnsembleScorer(minimumHistory: 5, longSeconds: 3600 * 12)
+        #expect(long.scores(values: values, times: (0..<100).map { Int64($0) * 3600 }).count == 100)
+    }
 }

@@ -2,7 +2,7 @@
 ///
 /// `name` is `windowed_gaussian` (NAB's own baseline, ``WindowedGaussianScorer``),
 /// `zscore_ensemble` (``ZScoreEnsembleScorer``: keys `long`, `short`, `jump` 0/1, `shift`,
-/// `shift_weight`, `lag` and `lag2` in seconds, `steadier`, `min_history`), or any ``DetectorCatalog``
+/// `shift_weight`, `lag` and `lag2` in seconds, `steadier`, `min_history`, `long_time` in seconds), or any ``DetectorCatalog``
 /// detector, run on a trailing window by ``RollingDetectorScorer``. Keys:
 ///
 /// | key | meaning | default |
@@ -16,6 +16,7 @@
 /// | `likelihood` | ``ScoreShaping`` likelihood window, rows (0: off) | 0 |
 /// | `average` | ``ScoreShaping`` short average, rows | 10 |
 /// | `suppress` | ``ScoreShaping`` suppression, rows (0: off) | 0 |
+/// | `suppress_time` | the same in seconds (rows = seconds / the series' step); overrides `suppress` | 0 |
 /// | `alert` | ``ScoreShaping`` alert level for suppression, raw score (0: relative suppression) | 0 |
 /// | `record`, `record_floor` | ``ScoreShaping``: divide by the largest of the last `record` scores | 0, 1 |
 ///
@@ -50,10 +51,10 @@ public struct NABDetectorSpec: Sendable, Hashable {
     }
 
     private static let shapingKeys: Set<String> = [
-        "likelihood", "average", "suppress", "alert", "record", "record_floor",
+        "likelihood", "average", "suppress", "suppress_time", "alert", "record", "record_floor",
     ]
     private static let ensembleKeys: Set<String> = [
-        "long", "short", "jump", "shift", "shift_weight", "lag", "lag2", "steadier", "min_history",
+        "long", "short", "jump", "shift", "shift_weight", "lag", "lag2", "steadier", "min_history", "long_time",
     ]
     private static let seasonalKeys: Set<String> = ["seasonal", "period", "history", "seasonal_refit"]
     private static let rollingKeys: Set<String> = ["window", "refit"]
@@ -91,7 +92,8 @@ public struct NABDetectorSpec: Sendable, Hashable {
                 lag: Int64(try int("lag", 0, minimum: 0)),
                 lag2: Int64(try int("lag2", 0, minimum: 0)),
                 steadier: try double("steadier", 1),
-                minimumHistory: try int("min_history", 30, minimum: 2)
+                minimumHistory: try int("min_history", 30, minimum: 2),
+                longSeconds: Int64(try int("long_time", 0, minimum: 0))
             )
         } else {
             guard let type = DetectorCatalog.type(named: name) else {
@@ -144,8 +146,9 @@ public struct NABDetectorSpec: Sendable, Hashable {
             record: try int("record", 0, minimum: 0),
             recordFloor: try double("record_floor", 1)
         )
-        if shaping.likelihoodWindow > 0 || shaping.suppress > 0 || shaping.record > 0 {
-            base = ShapedScorer(inner: base, shaping: shaping)
+        let suppressSeconds = Int64(try int("suppress_time", 0, minimum: 0))
+        if shaping.likelihoodWindow > 0 || shaping.suppress > 0 || shaping.record > 0 || suppressSeconds > 0 {
+            base = ShapedScorer(inner: base, shaping: shaping, suppressSeconds: suppressSeconds)
         }
         return base
     }
