@@ -49,7 +49,9 @@ struct BenchNABCommandTests {
         #expect(FileManager.default.fileExists(atPath: Self.nab.path), "missing \(Self.nab.path)")
         let corpus = try Self.smallCorpus()
         let out = corpus.deletingLastPathComponent().appendingPathComponent("results")
-        let detectors = ["windowed_gaussian", "zscore_ensemble:jump=1,lag=604800,long_time=604800,suppress_time=108000"]
+        let detectors = [
+            "windowed_gaussian", "zscore_ensemble:jump=1,lag=604800,long_time=604800,suppress_time=108000",
+        ]
         let r = try CommandLineTests.run(
             ["bench", "nab", "--corpus", corpus.path, "--results-out", out.path, "--json"]
                 + detectors.flatMap { ["--detector", $0] }
