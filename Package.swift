@@ -40,7 +40,12 @@ let package = Package(
             providers: [.apt(["libarchive-dev"])]
         ),
         // Values, algorithms, ground truth: pure, no I/O, no C.
-        .target(name: "VigilCore", swiftSettings: strictSettings),
+        // Optimized even in debug builds: the numerical kernels are 10-50x slower unoptimized, which
+        // would make the demo and the test suite crawl. Debugging VigilCore itself: drop this flag.
+        .target(
+            name: "VigilCore",
+            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+        ),
         // Archives -> domain records, and the deterministic archive writer.
         .target(
             name: "VigilArchive",

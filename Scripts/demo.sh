@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Runs the nightly job on the bundled sample data and says where the results are.
-# For now the job is the ingest stage: load Datasets/sample into a fresh store and report its status.
+# Runs the whole nightly pipeline on the bundled sample data and says where the results are:
+# ingest -> tune -> evaluate -> gate -> bundle -> publish -> report, into a fresh .demo folder.
 set -euo pipefail
 demo_dir=${1:-.demo}
 bin="$(swift build --show-bin-path)/vigil"
 rm -rf "$demo_dir"
 mkdir -p "$demo_dir"
-store="$demo_dir/store.sqlite"
-echo "== vigil ingest Datasets/sample --store $store"
-"$bin" ingest Datasets/sample --store "$store"
+echo "== vigil run Pipelines/nightly.yaml --inputs Datasets/sample (store, registry and reports in $demo_dir)"
+"$bin" run Pipelines/nightly.yaml --inputs Datasets/sample \
+    --store "$demo_dir/store.sqlite" --registry "$demo_dir/registry" --reports "$demo_dir/reports" \
+    --signing-key "$demo_dir/keys/signing.key"
 echo
-echo "== vigil status --store $store"
-"$bin" status --store "$store"
+echo "== vigil bundle verify stable"
+"$bin" bundle verify stable --registry "$demo_dir/registry" --public-key "$demo_dir/keys/signing.pub"
+bundle=$(ls "$demo_dir"/registry/bundles/*/bundle.tar.gz | tail -1)
+report=$(ls "$demo_dir"/reports/nightly/*.md | tail -1)
 echo
-echo "Store: $store"
-example=$("$bin" deploys list --store "$store" --label bad --limit 1 | cut -d' ' -f1)
-echo "Try:   $bin deploys list --label bad --store $store"
-echo "       $bin deploys show $example --store $store"
+echo "Bundle: $bundle"
+echo "Report: $report (charts beside it)"
+echo "Try:    $bin replay --bundle stable --registry $demo_dir/registry --public-key $demo_dir/keys/signing.pub --store $demo_dir/store.sqlite --from 2026-11-13 --to 2026-11-14"
+echo "        $bin serve --registry $demo_dir/registry --port 8080"
