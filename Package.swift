@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "VigilReportTests",
             dependencies: ["VigilReport", "VigilCore"],
-            resources: [.copy("Golden")],
+            exclude: ["Golden"],
             swiftSettings: strictSettings
         ),
         .testTarget(

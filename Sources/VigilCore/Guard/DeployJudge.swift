@@ -79,6 +79,32 @@ public struct PauseReason: Sendable, Hashable, Codable {
     public var threshold: Double
     public var expected: Double?
     public var observed: Double?
+
+    public init(
+        metric: String,
+        kind: MetricKind?,
+        scope: String,
+        hosts: [String],
+        detector: String,
+        mode: DetectionMode,
+        at: Int64,
+        score: Double,
+        threshold: Double,
+        expected: Double?,
+        observed: Double?
+    ) {
+        self.metric = metric
+        self.kind = kind
+        self.scope = scope
+        self.hosts = hosts
+        self.detector = detector
+        self.mode = mode
+        self.at = at
+        self.score = score
+        self.threshold = threshold
+        self.expected = expected
+        self.observed = observed
+    }
 }
 
 /// The guard's decision on one deploy, with a per-batch timeline.

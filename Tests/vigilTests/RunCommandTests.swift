@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// `vigil run` end to end: stages, lock, resume, and a run killed at random points.
+struct RunCommandTests {
+    static let pipeline = """
+        name: killtest
+        search:
+          split:
+            validation_days: 2
+          objective:
+            f_beta: 1
+          policy:
+            consecutive: [1, 3]
+          detectors:
+            - name: zscore
+              modes: [before_after, released_vs_unreleased]
+        """
+
+    /// A generated corpus and a pipeline file in a fresh folder.
+    static func workspace() throws -> URL {
+        let dir = try CommandLineTests.temporaryDirectory()
+        let r = try CommandLineTests.run([
+            "datasets", "synth", "--seed", "5", "--apps", "2", "--days", "5", "--out",
+            dir.appendingPathComponent("data").path,
+        ])
+        #expect(r.status == 0)
+        try pipeline.write(to: dir.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    static func runArguments(_ dir: URL) -> [String] {
+        [
+            "run", dir.appendingPathComponent("p.yaml").path, "--inputs", dir.appendingPathComponent("data").path,
+            "--store", dir.appendingPathComponent("state/store.sqlite").path,
+            "--registry", dir.appendingPathComponent("registry").path,
+            "--reports", dir.appendingPathComponent("reports").path,
+            "--signing-key", dir.appendingPathComponent("keys/signing.key").path,
+        ]
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func aRunPublishesAVerifiedBundleAndAReport() throws {
+        let dir = try Self.workspace()
+        let r = try CommandLineTests.run(Self.runArguments(dir) + ["--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try Self.json(r.stdout)
+        #expect(summary["status"] as? String == "succeeded")
+        let stages = try #require(summary["stages"] as? [[String: Any]])
+        #expect(
+            stages.map { $0["stage"] as? String } == [
+                "ingest", "tune", "evaluate", "gate", "bundle", "publish", "report",
+            ]
+        )
+        let bundle = try #require(summary["bundle"] as? [String: Any])
+        let report = try #require(summary["report"] as? String)
+        #expect(FileManager.default.fileExists(atPath: report))
+        #expect(summary["gate"] is [String: Any])
+        #expect(summary["validation"] is [String: Any])
+        let verify = try CommandLineTests.run([
+            "bundle", "verify", try #require(bundle["path"] as? String),
+            "--public-key", dir.appendingPathComponent("keys/signing.pub").path,
+        ])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        // The history lists it.
+        let runs = try CommandLineTests.run([
+            "runs", "--store", dir.appendingPathComponent("state/store.sqlite").path, "--json",
+        ])
+        #expect(runs.stdout.contains(summary["run_id"] as! String))
+        // A second run on the same inputs reuses the same bundle.
+        let again = try Self.json(try CommandLineTests.run(Self.runArguments(dir) + ["--json"]).stdout)
+        #expect((again["bundle"] as? [String: Any])?["sha256"] as? String == bundle["sha256"] as? String)
+    }
+
+    @Test func aSecondRunOfTheSameStoreExitsWith75NamingTheHolder() throws {
+        let dir = try Self.workspace()
+        let lockPath = dir.appendingPathComponent("state/store.sqlite.lock").path
+        try FileManager.default.createDirectory(
+            at: dir.appendingPathComponent("state"),
+            withIntermediateDirectories: true
+        )
+        let fd = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX) == 0)
+        _ = "pid 4242, pipeline killtest".withCString { write(fd, $0, strlen($0)) }
+        let r = try CommandLineTests.run(Self.runArguments(dir))
+        #expect(r.status == 75)
+        #expect(r.stderr.contains("pid 4242"))
+    }
+
+    /// Kills `vigil run` with SIGKILL at random moments; after each kill the registry must be
+    /// consistent, stable must name a verified bundle, the store must open, and the run resumes.
+    @Test func killedRunsLeaveEverythingConsistentAndResume() throws {
+        let dir = try Self.workspace()
+        let store = dir.appendingPathComponent("state/store.sqlite").path
+        let registry = dir.appendingPathComponent("registry").path
+        let publicKey = dir.appendingPathComponent("keys/signing.pub").path
+        // How long a whole run takes here, to spread the kills over it.
+        let started = Date()
+        #expect(try CommandLineTests.run(Self.runArguments(dir)).status == 0)
+        let full = max(0.3, Date().timeIntervalSince(started))
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("state"))
+        try FileManager.default.removeItem(atPath: registry)
+
+        var generator = SystemRandomNumberGenerator()
+        let deadline = Date().addingTimeInterval(240)
+        var kills = 0
+        while kills < 20 && Date() < deadline {
+            let process = Process()
+            process.executableURL = CommandLineTests.binary
+            var arguments = Self.runArguments(dir)
+            if let resumable = try Self.lastUnfinishedRun(store: store) { arguments += ["--resume", resumable] }
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(Double.random(in: 0...full, using: &generator) * 1_000_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            kills += 1
+
+            // The registry is consistent and stable, when set, verifies.
+            let list = try CommandLineTests.run(["bundle", "list", "--registry", registry, "--json"])
+            #expect(list.status == 0, "kill \(kills): \(list.stderr)")
+            let listing = try Self.json(list.stdout)
+            let listed = Set(((listing["bundles"] as? [[String: Any]]) ?? []).compactMap { $0["version"] as? String })
+            for channel in ["stable", "candidate"] {
+                guard let pointer = listing[channel] as? [String: Any], let version = pointer["version"] as? String
+                else { continue }
+                #expect(listed.contains(version), "kill \(kills): \(channel) names \(version), not in the index")
+                let verify = try CommandLineTests.run([
+                    "bundle", "verify", channel, "--registry", registry, "--public-key", publicKey,
+                ])
+                #expect(verify.status == 0, "kill \(kills): \(channel) does not verify: \(verify.stderr)")
+            }
+            // The store opens.
+            if FileManager.default.fileExists(atPath: store) {
+                #expect(try CommandLineTests.run(["runs", "--store", store]).status == 0, "kill \(kills)")
+            }
+        }
+        #expect(kills >= 20)
+        // A resumed run finishes.
+        var arguments = Self.runArguments(dir) + ["--json"]
+        if let resumable = try Self.lastUnfinishedRun(store: store) { arguments += ["--resume", resumable] }
+        let final = try CommandLineTests.run(arguments)
+        #expect(final.status == 0, "\(final.stderr)")
+        #expect(try Self.json(final.stdout)["status"] as? String == "succeeded")
+    }
+
+    static func lastUnfinishedRun(store: String) throws -> String? {
+        guard FileManager.default.fileExists(atPath: store) else { return nil }
+        let r = try CommandLineTests.run(["runs", "--store", store, "--json", "--limit", "1"])
+        guard r.status == 0, let runs = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]],
+            let last = runs.first, last["status"] as? String != "succeeded"
+        else { return nil }
+        return last["id"] as? String
+    }
+}
