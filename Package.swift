@@ -75,6 +75,7 @@ let package = Package(
                 "VigilCore", "VigilArchive", "VigilStore", "VigilSynth", "VigilGuard", "VigilReport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
@@ -97,6 +98,8 @@ let package = Package(
                 "VigilCore", "VigilPipeline", "VigilGuard", "VigilServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -103,6 +103,8 @@ public struct NightlyRun: Sendable {
     public var failpoint: (@Sendable (String) throws -> Void)?
     /// Called with each stage's name as it starts (progress on a terminal).
     public var onStage: (@Sendable (String) -> Void)?
+    /// Asked before each stage: true stops the run there (after SIGTERM), resumable later.
+    public var shouldStop: (@Sendable () -> Bool)?
 
     public init(definition: PipelineDefinition, options: Options) {
         self.definition = definition
@@ -145,6 +147,10 @@ public struct NightlyRun: Sendable {
         let done = Set(try store.run(id: runId)?.stages.filter { $0.status == .succeeded }.map(\.stage) ?? [])
         var failure: String?
         for (position, stage) in Self.stages.enumerated() where !done.contains(stage) {
+            if shouldStop?() == true {
+                failure = "interrupted before \(stage) (asked to stop); resume with --resume \(runId)"
+                break
+            }
             onStage?(stage)
             try store.startStage(run: runId, stage: stage, position: position, at: Self.now())
             do {

@@ -38,6 +38,8 @@ struct RunCommand: ParsableCommand {
     var signingKey: String?
     @Option(help: ArgumentHelp("Resume a failed or killed run from its last finished stage.", valueName: "run-id"))
     var resume: String?
+    @Flag(help: "Resume this pipeline's latest run when it did not finish (what the scheduler uses).")
+    var resumeUnfinished = false
     @Option(help: ArgumentHelp("Seconds to wait for another run of the same store to finish.", valueName: "seconds"))
     var wait: Double = 0
     @Flag(help: #"Print {"run_id","status","bundle","gate","report","validation","stages"} as JSON."#) var json = false
@@ -74,6 +76,14 @@ struct RunCommand: ParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let storeHandle = try HistoryStore(path: options.store)
+        var resume = self.resume
+        if resume == nil && resumeUnfinished,
+            let last = try storeHandle.runs(limit: 50).first(where: { $0.pipeline == definition.name }),
+            last.status != .succeeded
+        {
+            resume = last.id
+            Output.warn("resuming unfinished run \(last.id)")
+        }
         if let resume {
             // A resumed run uses the paths it started with.
             guard let record = try storeHandle.run(id: resume) else {
@@ -95,6 +105,17 @@ struct RunCommand: ParsableCommand {
             Output.warn("created a signing key pair: \(options.signingKey) (secret) and \(pub) (give it to the guards)")
         }
         var runner = NightlyRun(definition: definition, options: options)
+        // SIGTERM: finish the current stage, then stop; the run resumes later from there.
+        let stop = StopFlag()
+        signal(SIGTERM, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        source.setEventHandler {
+            stop.set()
+            Output.warn("SIGTERM: stopping after the current stage")
+        }
+        source.resume()
+        defer { source.cancel() }
+        runner.shouldStop = { stop.isSet }
         let started = Date()
         runner.onStage = { stage in
             Output.progress("[\(String(format: "%.0f", Date().timeIntervalSince(started))) s] \(stage)…")
@@ -134,6 +155,13 @@ struct RunCommand: ParsableCommand {
         }
         if summary.status != "succeeded" { throw ExitCode(1) }
     }
+}
+
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }
 
 struct RunsCommand: ParsableCommand {

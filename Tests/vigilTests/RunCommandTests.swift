@@ -159,3 +159,55 @@ struct RunCommandTests {
         return last["id"] as? String
     }
 }
+
+extension RunCommandTests {
+    /// The scheduler runs a missed schedule once, and exits cleanly on SIGTERM.
+    @Test func theSchedulerRunsAMissedScheduleOnceAndStopsOnSIGTERM() throws {
+        let dir = try Self.workspace()
+        let pipelines = dir.appendingPathComponent("pipelines")
+        try FileManager.default.createDirectory(at: pipelines, withIntermediateDirectories: true)
+        let store = dir.appendingPathComponent("state/store.sqlite").path
+        let yaml = """
+            name: scheduled
+            store: \(store)
+            inputs: \(dir.appendingPathComponent("data").path)
+            registry: \(dir.appendingPathComponent("registry").path)
+            reports: \(dir.appendingPathComponent("reports").path)
+            schedule:
+              cron: "*/5 * * * *"
+              timezone: UTC
+            """ + "\n" + Self.pipeline.split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
+        let path = pipelines.appendingPathComponent("scheduled.yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        // The scheduler was down for an hour: twelve fires were missed.
+        let statePath = dir.appendingPathComponent("schedule-state.json").path
+        let state = [path: Date().timeIntervalSince1970 - 3_600]
+        try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: statePath))
+
+        let process = Process()
+        process.executableURL = CommandLineTests.binary
+        process.arguments = ["schedule", pipelines.path, "--state", statePath]
+        process.currentDirectoryURL = dir
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        var runs: [[String: Any]] = []
+        while Date() < deadline {
+            usleep(500_000)
+            if FileManager.default.fileExists(atPath: store) {
+                let r = try CommandLineTests.run(["runs", "--store", store, "--json"])
+                runs = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]) ?? []
+                if runs.first?["status"] as? String == "succeeded" { break }
+            }
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(log)")
+        #expect(runs.count == 1, "one run for twelve missed fires: \(runs.count); \(log)")
+        #expect(runs.first?["status"] as? String == "succeeded")
+        #expect(log.contains("stopped"))
+    }
+}

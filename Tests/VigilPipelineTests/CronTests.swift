@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+import VigilPipeline
+
+struct CronTests {
+    static func date(_ s: String) -> Date { ISO8601DateFormatter().date(from: s)! }
+
+    @Test func nextTimesInUTC() throws {
+        let utc = TimeZone(identifier: "UTC")!
+        let nightly = try CronExpression("0 2 * * *")
+        #expect(nightly.next(after: Self.date("2026-11-26T01:59:00Z"), in: utc) == Self.date("2026-11-26T02:00:00Z"))
+        #expect(nightly.next(after: Self.date("2026-11-26T02:00:00Z"), in: utc) == Self.date("2026-11-27T02:00:00Z"))
+        let every15 = try CronExpression("*/15 9-17 * * 1-5")
+        // Saturday 2026-11-28 → Monday 09:00.
+        #expect(every15.next(after: Self.date("2026-11-27T17:50:00Z"), in: utc) == Self.date("2026-11-30T09:00:00Z"))
+        let minute = try CronExpression("* * * * *")
+        #expect(minute.next(after: Self.date("2026-11-26T10:00:30Z"), in: utc) == Self.date("2026-11-26T10:01:00Z"))
+    }
+
+    @Test func timeZonesAndDaylightSaving() throws {
+        let berlin = TimeZone(identifier: "Europe/Berlin")!
+        let nightly = try CronExpression("30 2 * * *")
+        // 02:30 Berlin in winter is 01:30 UTC.
+        #expect(nightly.next(after: Self.date("2026-11-26T00:00:00Z"), in: berlin) == Self.date("2026-11-26T01:30:00Z"))
+        // 2027-03-28 02:30 does not exist in Berlin (clocks jump 02:00 → 03:00): the next day's.
+        #expect(nightly.next(after: Self.date("2027-03-27T12:00:00Z"), in: berlin) == Self.date("2027-03-29T00:30:00Z"))
+    }
+
+    @Test func missedFiresCollapseIntoOne() throws {
+        let utc = TimeZone(identifier: "UTC")!
+        let hourly = try CronExpression("0 * * * *")
+        let due = PipelineScheduler.latestDue(
+            hourly,
+            in: utc,
+            after: Self.date("2026-11-26T00:30:00Z"),
+            now: Self.date("2026-11-26T05:10:00Z")
+        )
+        #expect(due == Self.date("2026-11-26T05:00:00Z"))
+        #expect(
+            PipelineScheduler.latestDue(
+                hourly,
+                in: utc,
+                after: Self.date("2026-11-26T05:00:00Z"),
+                now: Self.date("2026-11-26T05:10:00Z")
+            ) == nil
+        )
+    }
+
+    @Test(arguments: ["* * * *", "60 * * * *", "* 24 * * *", "*/0 * * * *", "5-1 * * * *", "a * * * *"])
+    func badExpressionsAreRefused(text: String) {
+        #expect(throws: CronExpression.ParseError.self) { try CronExpression(text) }
+    }
+}
