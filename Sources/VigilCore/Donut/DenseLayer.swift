@@ -33,24 +33,19 @@ public struct DenseLayer: Sendable, Hashable {
 
     /// `y = x·W + b` for `rows` rows.
     ///
-    /// - Complexity: O(rows · inputs · outputs); zero inputs (ReLU's) are skipped.
+    /// - Complexity: O(rows · inputs · outputs).
     func forward(_ x: UnsafePointer<Double>, rows: Int, into y: UnsafeMutablePointer<Double>) {
-        let n = inputs
-        let m = outputs
         weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                guard let w = w.baseAddress, let b = b.baseAddress else { return }
-                for r in 0..<rows {
-                    let xr = x + r * n
-                    let yr = y + r * m
-                    yr.update(from: b, count: m)
-                    for i in 0..<n {
-                        let a = xr[i]
-                        if a == 0 { continue }
-                        let wi = w + i * m
-                        for j in 0..<m { yr[j] += a * wi[j] }
-                    }
-                }
+                MatrixKernels.multiply(
+                    x,
+                    w.baseAddress!,
+                    bias: b.baseAddress!,
+                    into: y,
+                    rows: rows,
+                    inner: inputs,
+                    cols: outputs
+                )
             }
         }
     }
@@ -72,37 +67,18 @@ public struct DenseLayer: Sendable, Hashable {
         let n = inputs
         let m = outputs
         gradient.weights.withUnsafeMutableBufferPointer { gw in
-            gradient.bias.withUnsafeMutableBufferPointer { gb in
-                guard let gw = gw.baseAddress, let gb = gb.baseAddress else { return }
-                for r in 0..<rows {
-                    let xr = x + r * n
-                    let dyr = dy + r * m
-                    for j in 0..<m { gb[j] += dyr[j] }
-                    for i in 0..<n {
-                        let a = xr[i]
-                        if a == 0 { continue }
-                        let gwi = gw + i * m
-                        for j in 0..<m { gwi[j] += a * dyr[j] }
-                    }
-                }
+            MatrixKernels.accumulateTransposed(x, dy, into: gw.baseAddress!, rows: rows, m: n, n: m)
+        }
+        gradient.bias.withUnsafeMutableBufferPointer { gb in
+            for r in 0..<rows {
+                let dyr = dy + r * m
+                for j in 0..<m { gb[j] += dyr[j] }
             }
         }
         guard let dx else { return }
-        // dx[r, i] = Σ_j dy[r, j] · W[i, j]: axpy over the transposed weights keeps the inner loop contiguous.
         let transposed = transposedWeights()
         transposed.withUnsafeBufferPointer { wt in
-            guard let wt = wt.baseAddress else { return }
-            for r in 0..<rows {
-                let dxr = dx + r * n
-                let dyr = dy + r * m
-                dxr.update(repeating: 0, count: n)
-                for j in 0..<m {
-                    let g = dyr[j]
-                    if g == 0 { continue }
-                    let wj = wt + j * n
-                    for i in 0..<n { dxr[i] += g * wj[i] }
-                }
-            }
+            MatrixKernels.multiply(dy, wt.baseAddress!, bias: nil, into: dx, rows: rows, inner: m, cols: n)
         }
     }
 

@@ -136,7 +136,9 @@ extension DonutModel {
         let mean = Double(bitPattern: try reader.uint64())
         let sd = Double(bitPattern: try reader.uint64())
         guard (2...100_000).contains(window), (1...1_000).contains(latent), (1...100_000).contains(hidden) else {
-            throw DonutModelError(message: "Donut weights: impossible sizes W=\(window), K=\(latent), hidden=\(hidden).")
+            throw DonutModelError(
+                message: "Donut weights: impossible sizes W=\(window), K=\(latent), hidden=\(hidden)."
+            )
         }
         guard epsilon > 0 && epsilon.isFinite && mean.isFinite && sd > 0 && sd.isFinite else {
             throw DonutModelError(message: "Donut weights: the floor, mean or scale is not a positive finite number.")

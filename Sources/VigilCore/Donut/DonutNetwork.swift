@@ -104,7 +104,11 @@ public struct DonutNetwork: Sendable, Hashable {
     }
 
     /// `q(z | x)`: the latent mean and standard deviation of each row.
-    func encode(_ x: [Double], rows: Int) -> (h1Pre: [Double], h1: [Double], h2Pre: [Double], h2: [Double], mean: [Double], stdPre: [Double], std: [Double]) {
+    func encode(
+        _ x: [Double],
+        rows: Int
+    ) -> (h1Pre: [Double], h1: [Double], h2Pre: [Double], h2: [Double], mean: [Double], stdPre: [Double], std: [Double])
+    {
         let h1Pre = layers[Self.encoder1].apply(x, rows: rows)
         let h1 = h1Pre.map(DonutActivation.relu)
         let h2Pre = layers[Self.encoder2].apply(h1, rows: rows)

@@ -120,7 +120,8 @@ public enum DonutTrainer {
             }
             var order = trainEnds
             order.shuffle(using: &rng)
-            let rate = options.learningRate * pow(options.learningRateDecay, Double(epoch / options.learningRateDecayEpochs))
+            let rate =
+                options.learningRate * pow(options.learningRateDecay, Double(epoch / options.learningRateDecayEpochs))
             var lossSum = 0.0
             var seen = 0
             var start = 0
@@ -149,7 +150,14 @@ public enum DonutTrainer {
                 continue
             }
             let validation =
-                meanLoss(network, x: x, alpha: alpha, ends: validationEnds, noise: validationXi, threads: options.threads)
+                meanLoss(
+                    network,
+                    x: x,
+                    alpha: alpha,
+                    ends: validationEnds,
+                    noise: validationXi,
+                    threads: options.threads
+                )
             report.validationLoss.append(validation)
             if validation < bestLoss {
                 bestLoss = validation

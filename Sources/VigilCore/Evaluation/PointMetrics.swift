@@ -118,7 +118,9 @@ public enum PointMetrics {
     public static func bestF1(truth: [Bool], scores: [Double]) -> ThresholdChoice? {
         precondition(truth.count == scores.count, "truth and scores differ in length")
         let positives = truth.lazy.filter { $0 }.count
-        let events = zip(scores, truth).map { ThresholdSweep.Event(value: $0, positives: $1 ? 1 : 0, negatives: $1 ? 0 : 1) }
+        let events = zip(scores, truth).map {
+            ThresholdSweep.Event(value: $0, positives: $1 ? 1 : 0, negatives: $1 ? 0 : 1)
+        }
         return ThresholdSweep.best(events: events, positives: positives, total: truth.count)
     }
 

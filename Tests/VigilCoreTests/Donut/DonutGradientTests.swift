@@ -69,7 +69,9 @@ struct DonutGradientTests {
     @Test func reconstructionTermGradientOfOutputHeads() throws {
         var rng = SplitMix64(seed: 5)
         var network = DonutNetwork(window: 4, latent: 2, hidden: 3, using: &rng)
-        for l in network.layers.indices { network.layers[l].bias = Self.randomArray(network.layers[l].outputs, &rng, scale: 0.3) }
+        for l in network.layers.indices {
+            network.layers[l].bias = Self.randomArray(network.layers[l].outputs, &rng, scale: 0.3)
+        }
         let x = Self.randomArray(8, &rng)
         let alpha = [1.0, 1, 0, 1, 1, 1, 1, 0]
         let noise = Self.randomArray(4, &rng)
@@ -164,7 +166,8 @@ struct DonutGradientTests {
             var minus = network
             change(&plus, h)
             change(&minus, -h)
-            return (objective(plus, x: x, alpha: alpha, noise: noise, rows: rows, weightDecay: weightDecay)
+            return
+                (objective(plus, x: x, alpha: alpha, noise: noise, rows: rows, weightDecay: weightDecay)
                 - objective(minus, x: x, alpha: alpha, noise: noise, rows: rows, weightDecay: weightDecay)) / (2 * h)
         }
         for l in layers {

@@ -95,7 +95,11 @@ struct PointMetricsTests {
         #expect(PointMetrics.bestF1(truth: [], scores: []) == nil)
         #expect(PointMetrics.averagePrecision(truth: [false, false], scores: [1, 2]) == nil)
         #expect(PointAdjustment.segments([true, false, true, true]) == [0..<1, 2..<4])
-        #expect(PointAdjustment.adjusted([false, false, true], truth: [true, true, true], delay: 1) == [false, false, false])
+        #expect(
+            PointAdjustment.adjusted([false, false, true], truth: [true, true, true], delay: 1) == [
+                false, false, false,
+            ]
+        )
         let zero = PointCounts(truePositives: 0, falsePositives: 0, falseNegatives: 0, trueNegatives: 3)
         #expect(zero.precision == 0 && zero.recall == 0 && zero.f1 == 0)
         // A missing (NaN) score sorts below every number: only the lowest threshold (−∞) reaches it.
