@@ -65,6 +65,11 @@ public enum KPIBench {
         public var testPoints: Int
         /// Windows (points) scored per second on the test half.
         public var pointsPerSecond: Double
+        /// Processor time (all threads) of training and of scoring the test half, for runs on a busy machine.
+        public var trainCPUSeconds = 0.0
+        public var scoreCPUSeconds = 0.0
+        /// For a trained detector: epochs run and the (1-based) epoch whose parameters were kept.
+        public var epochs: (run: Int, kept: Int)?
 
         enum CodingKeys: String, CodingKey {
             case detector
@@ -118,31 +123,41 @@ public enum KPIBench {
         let testScores: [Double]
         var trainSeconds = 0.0
         let scoreSeconds: Double
+        var epochs: (run: Int, kept: Int)?
+        var trainCPU = 0.0
+        var scoreCPU = 0.0
         if let donut = detector as? DonutDetector {
             let clock = ContinuousClock()
             let trainStart = clock.now
+            let trainCPUStart = processorSeconds()
             let train = Array(values[..<split])
-            guard let (model, _) = donut.fit(reference: train, excluded: trainLabels) else {
+            guard let (model, report) = donut.fit(reference: train, excluded: trainLabels) else {
                 throw InputError(
                     description: "The training half of '\(configuration.csvPath)' (\(split) rows) is shorter than two "
                         + "Donut windows or has no normal point."
                 )
             }
             trainSeconds = seconds(clock.now - trainStart)
+            trainCPU = processorSeconds() - trainCPUStart
+            epochs = (report.trainingLoss.count, report.bestEpoch + 1)
             let scoreStart = clock.now
+            let scoreCPUStart = processorSeconds()
             testScores = donut.scores(model: model, series: values, at: split..<values.count)
             scoreSeconds = seconds(clock.now - scoreStart)
+            scoreCPU = processorSeconds() - scoreCPUStart
             trainScores = donut.scores(model: model, series: train, at: 0..<split)
         } else {
             var reference = Array(values[..<split])
             for i in reference.indices where trainLabels[i] { reference[i] = .nan }
             let clock = ContinuousClock()
             let scoreStart = clock.now
+            let scoreCPUStart = processorSeconds()
             testScores = detector.scores(for: DetectionInput(target: Array(values[split...]), reference: reference))
             scoreSeconds = seconds(clock.now - scoreStart)
+            scoreCPU = processorSeconds() - scoreCPUStart
             trainScores = detector.scores(for: DetectionInput(target: Array(values[..<split]), reference: reference))
         }
-        return evaluate(
+        var result = evaluate(
             detector: configuration.detector,
             trainScores: trainScores,
             trainLabels: trainLabels,
@@ -151,6 +166,10 @@ public enum KPIBench {
             trainSeconds: trainSeconds,
             scoreSeconds: scoreSeconds
         )
+        result.epochs = epochs
+        result.trainCPUSeconds = trainCPU
+        result.scoreCPUSeconds = scoreCPU
+        return result
     }
 
     /// The metrics of one run (see the type's discussion).
@@ -181,8 +200,14 @@ public enum KPIBench {
             scoreSeconds: scoreSeconds,
             trainPoints: trainLabels.count,
             testPoints: testLabels.count,
-            pointsPerSecond: scoreSeconds > 0 ? Double(testLabels.count) / scoreSeconds : 0
+            pointsPerSecond: scoreSeconds > 0 ? Double(testLabels.count) / scoreSeconds : 0,
+            epochs: nil
         )
+    }
+
+    /// Processor time of the whole process, every thread, in seconds.
+    static func processorSeconds() -> Double {
+        Double(clock()) / Double(CLOCKS_PER_SEC)
     }
 
     static func seconds(_ duration: Duration) -> Double {

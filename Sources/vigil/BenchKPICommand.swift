@@ -93,8 +93,10 @@ struct BenchKPICommand: ParsableCommand {
         )
         print(
             "  train \(format(result.trainSeconds)) s, score \(format(result.scoreSeconds)) s "
-                + "(\(Int(result.pointsPerSecond.rounded())) points/s)"
+                + "(\(Int(result.pointsPerSecond.rounded())) points/s); processor time: train "
+                + "\(format(result.trainCPUSeconds)) s, score \(format(result.scoreCPUSeconds)) s"
         )
+        if let epochs = result.epochs { print("  epochs: \(epochs.run), parameters kept from epoch \(epochs.kept)") }
     }
 
     private func format(_ x: Double) -> String {
