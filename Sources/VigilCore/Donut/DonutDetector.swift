@@ -72,6 +72,13 @@ public struct DonutDetector: AnomalyDetector {
             summary: "M, MCMC iterations imputing missing points of a window."
         ),
         DetectorParameter(
+            name: "l2",
+            defaultValue: 1e-3,
+            minimum: 0,
+            maximum: 1,
+            summary: "λ of the L2 penalty on the weights (the paper's 1e-3; the authors' code uses 1e-4)."
+        ),
+        DetectorParameter(
             name: "seed",
             defaultValue: 0,
             minimum: 0,
@@ -92,6 +99,7 @@ public struct DonutDetector: AnomalyDetector {
         training.window = Int(values["window"] ?? 120)
         training.maxEpochs = Int(values["epochs"] ?? 256)
         training.patience = Int(values["patience"] ?? 20)
+        training.weightDecay = values["l2"] ?? 1e-3
         let seed = UInt64(values["seed"] ?? 0)
         training.seed = seed
         self.training = training
