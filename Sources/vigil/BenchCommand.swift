@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure detectors on public benchmarks and generated data.",
-        subcommands: [BenchNABCommand.self]
+        subcommands: [BenchNABCommand.self, BenchKPICommand.self]
     )
 }

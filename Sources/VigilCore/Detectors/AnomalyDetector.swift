@@ -110,7 +110,7 @@ extension AnomalyDetector {
 public enum DetectorCatalog {
     public static let all: [any AnomalyDetector.Type] = [
         ZScoreDetector.self, TukeyDetector.self, ESDDetector.self, ARIMAKSigmaDetector.self,
-        MannWhitneyDetector.self, KSDetector.self,
+        MannWhitneyDetector.self, KSDetector.self, DonutDetector.self,
     ]
 
     /// Creates the detector called `name` with `parameters`.
