@@ -121,6 +121,10 @@ struct BundleCommand: ParsableCommand {
             guard let pipelineBytes = FileManager.default.contents(atPath: pipeline) else {
                 throw ValidationError("Cannot read the pipeline file '\(pipeline)'.")
             }
+            let tolerances: GateTolerances
+            do { tolerances = try PipelineDefinition.load(path: pipeline).gate } catch {
+                throw ValidationError(error.description)
+            }
             let result: PublishRun.Result
             do {
                 result = try PublishRun.run(
@@ -128,7 +132,8 @@ struct BundleCommand: ParsableCommand {
                     pipelineBytes: Array(pipelineBytes),
                     store: try storeOptions.openExisting(),
                     registry: Registry(root: registryOptions.registryPath),
-                    key: key
+                    key: key,
+                    tolerances: tolerances
                 )
             } catch let e as StageError {
                 throw ValidationError(e.description)
