@@ -6,6 +6,9 @@ internal import CArchive
 /// time stamp or OS byte, would go unnoticed by a reader that only checks entry contents. A
 /// signed bundle must reject any changed byte.
 public enum GzipEnvelope {
+    /// The most a verified stream may expand to (a bundle is a few megabytes).
+    public static let maximumSize = 1 << 30
+
     /// The 10-byte header the deterministic writer produces: no name, no time stamp, Unix.
     public static let canonicalHeader: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]
 
@@ -45,6 +48,8 @@ public enum GzipEnvelope {
                 let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
                 if n < 0 { return false }
                 if n == 0 { return true }
+                // A bundle is small; refuse to expand a bomb before anything is verified.
+                if out.count + n > maximumSize { return false }
                 out.append(contentsOf: buffer[0..<n])
             }
         }

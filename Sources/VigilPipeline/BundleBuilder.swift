@@ -34,11 +34,18 @@ public enum BundleBuilder {
             )
         }
 
-        /// One digest of everything that determines the bundle's content: a rerun of the same
-        /// night has the same digest, and reuses the version it got the first time.
-        public var digest: String {
+        /// One digest of everything that determines the bundle's bytes but its version and
+        /// parent — data, labels, pipeline, code version, the model, the creation time and the
+        /// signing key — so a rerun of the same night reuses the version it got the first time,
+        /// and anything else gets a new one.
+        public func digest(signer: Curve25519.Signing.PublicKey) throws -> String {
             let h = hashes
-            return BundleFormat.sha256Hex(Array("\(h.labels)\n\(h.data)\n\(h.pipeline)\n\(VigilVersion.current)".utf8))
+            let model = BundleFormat.sha256Hex(try self.model.encoded())
+            let parts = [
+                h.labels, h.data, h.pipeline, VigilVersion.current, model, String(createdAt()),
+                signer.rawRepresentation.base64EncodedString(),
+            ]
+            return BundleFormat.sha256Hex(Array(parts.joined(separator: "\n").utf8))
         }
 
         /// The bundle's creation time: SOURCE_DATE_EPOCH when set, else the latest export in the

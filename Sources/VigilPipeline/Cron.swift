@@ -33,8 +33,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         days = try Self.field(fields[2], "day of month", 1...31)
         months = try Self.field(fields[3], "month", 1...12)
         weekdays = Set(try Self.field(fields[4], "day of week", 0...7).map { $0 % 7 })
-        daysRestricted = fields[2] != "*"
-        weekdaysRestricted = fields[4] != "*"
+        // As in Vixie cron, a day field starting with `*` (also `*/2`) does not restrict.
+        daysRestricted = !fields[2].hasPrefix("*")
+        weekdaysRestricted = !fields[4].hasPrefix("*")
     }
 
     static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(ParseError) -> Set<Int> {
@@ -96,9 +97,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
                         dc.day = c.day
                         dc.hour = h
                         dc.minute = m
-                        guard let candidate = calendar.date(from: dc),
-                            calendar.component(.hour, from: candidate) == h, candidate >= start
-                        else { continue }
+                        // A time inside a spring-forward gap resolves to just after it, so the
+                        // job still runs that day, as in Vixie cron.
+                        guard let candidate = calendar.date(from: dc), candidate >= start else { continue }
                         return candidate
                     }
                 }

@@ -254,10 +254,23 @@ public struct NightlyRun: Sendable {
             return ["version": built.manifest.version, "sha256": BundleFormat.sha256Hex(built.bytes)]
         case "publish":
             let built = try loadBuilt(dir)
-            let gate = try BundleFormat.decoder().decode(
+            var gate = try BundleFormat.decoder().decode(
                 GateDecision.self,
                 from: FileManager.default.contents(atPath: "\(dir)/gate.json") ?? Data()
             )
+            // A resumed run whose stable bundle moved since its gate stage judges again.
+            let stableNow =
+                try registry.pointer(.stable).map { "stable bundle \($0.version)" } ?? "static 3-sigma baseline"
+            if gate.against != stableNow {
+                let key = try SigningKeys.privateKey(path: options.signingKey)
+                gate = try PublishRun.gate(
+                    model: try ModelFile.load(path: "\(dir)/model.json"),
+                    store: store,
+                    registry: registry,
+                    publicKey: key.publicKey,
+                    tolerances: definition.gate
+                )
+            }
             let result = try PublishRun.publish(built, gate: gate, registry: registry)
             try AtomicFile.write(Array(try BundleFormat.encoder().encode(result)), to: "\(dir)/publish.json")
             let removed = try registry.gc(keep: definition.keepBundles)

@@ -318,8 +318,12 @@ private struct Reader {
             func ints(_ name: String, minimum: Int) throws(PipelineError) -> [Int] {
                 guard let n = pm[name] else { return [name == "warmup_seconds" ? 0 : 1] }
                 let vs = try values(n, key: "\(pk).\(name)")
-                for v in vs where v != v.rounded() || v < Double(minimum) {
-                    throw error(n, "\(pk).\(name)", "values must be whole numbers >= \(minimum), not \(v)")
+                for v in vs where v != v.rounded() || v < Double(minimum) || v > 1e7 {
+                    throw error(
+                        n,
+                        "\(pk).\(name)",
+                        "values must be whole numbers from \(minimum) to 10,000,000, not \(v)"
+                    )
                 }
                 return Array(Set(vs.map { Int($0) })).sorted()
             }

@@ -96,7 +96,7 @@ public enum PublishRun {
             snapshot: try store.snapshot(),
             pipelineBytes: pipelineBytes
         )
-        let digest = inputs.digest
+        let digest = try inputs.digest(signer: key.publicKey)
         let index = try registry.index()
         let version: String
         let parent: String?

@@ -32,10 +32,15 @@ public struct Registry: Sendable {
         public var format = "vigil-registry"
         public var formatVersion = 1
         public var bundles: [Entry] = []
+        /// The highest version ever issued, kept after gc so that no version is issued twice.
+        public var highestVersion: String?
+
+        public init() {}
 
         enum CodingKeys: String, CodingKey {
             case format, bundles
             case formatVersion = "format_version"
+            case highestVersion = "highest_version"
         }
     }
 
@@ -99,12 +104,34 @@ public struct Registry: Sendable {
         }
     }
 
-    /// The next version for a bundle whose training ends on `day` (Unix seconds).
+    /// The next version for a bundle created on `day` (Unix seconds): that date and a counter,
+    /// always above every version the registry ever issued (even ones gc removed).
     public func nextVersion(day: Int64) throws -> String {
-        let date = RFC3339.formatDate(day).replacingOccurrences(of: "-", with: ".")
-        let counters = try index().bundles.map(\.version).filter { $0.hasPrefix(date + ".") }
-            .compactMap { Int($0.split(separator: ".").last ?? "") }
+        let index = try index()
+        var date = RFC3339.formatDate(day).replacingOccurrences(of: "-", with: ".")
+        let issued = index.bundles.map(\.version) + (index.highestVersion.map { [$0] } ?? [])
+        let highest = issued.max { BundleFormat.versionPrecedes($0, $1) }
+        if let highest, BundleFormat.versionPrecedes("\(date).999999", highest) {
+            // The data's date went backwards (another store, a pinned SOURCE_DATE_EPOCH): stay above.
+            date = highest.split(separator: ".").prefix(3).joined(separator: ".")
+        }
+        let counters = issued.filter { $0.hasPrefix(date + ".") }.compactMap {
+            Int($0.split(separator: ".").last ?? "")
+        }
         return "\(date).\((counters.max() ?? 0) + 1)"
+    }
+
+    /// Runs `body` holding the registry's lock (`<root>/.lock`, flock), so that two writers —
+    /// a nightly publish and a `vigil bundle gc`, or two pipelines sharing a registry — never
+    /// interleave their read-modify-write of the index and pointers.
+    public func locked<T>(_ body: () throws -> T) throws -> T {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let fd = open("\(root)/.lock", O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw StageError("Cannot open the registry lock '\(root)/.lock'.") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX) == 0 else { throw StageError("Cannot lock the registry '\(root)'.") }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
     }
 
     /// Adds a bundle to the registry and points `candidate` at it. Idempotent: publishing the
@@ -142,16 +169,23 @@ public struct Registry: Sendable {
         if !index.bundles.contains(where: { $0.version == version }) {
             index.bundles.append(entry)
             index.bundles.sort { BundleFormat.versionPrecedes($0.version, $1.version) }
+            if index.highestVersion.map({ BundleFormat.versionPrecedes($0, version) }) ?? true {
+                index.highestVersion = version
+            }
             try writeIndex(index)
         }
         try failpoint?("index-written")
-        try move(.candidate, to: entry, at: manifest.createdAt, reason: "published")
+        try moveLocked(.candidate, to: entry, at: manifest.createdAt, reason: "published")
         try failpoint?("candidate-pointed")
         return entry
     }
 
     /// Points `channel` at `version` (which must be in the index); pointing `stable` marks it ever-stable.
     public func move(_ channel: Channel, to entry: Entry, at: String, reason: String) throws {
+        try locked { try moveLocked(channel, to: entry, at: at, reason: reason) }
+    }
+
+    func moveLocked(_ channel: Channel, to entry: Entry, at: String, reason: String) throws {
         var index = try index()
         guard let i = index.bundles.firstIndex(where: { $0.version == entry.version }) else {
             throw StageError("Bundle \(entry.version) is not in the registry.")
@@ -174,6 +208,10 @@ public struct Registry: Sendable {
 
     /// Points `stable` back at the version it named before the current one.
     public func rollback(at: String) throws -> Entry {
+        try locked { try rollbackLocked(at: at) }
+    }
+
+    func rollbackLocked(at: String) throws -> Entry {
         guard let pointer = try pointer(.stable) else {
             throw StageError("The stable channel is empty: nothing to roll back.")
         }
@@ -185,13 +223,17 @@ public struct Registry: Sendable {
         guard FileManager.default.fileExists(atPath: bundlePath(entry.version)) else {
             throw StageError("Bundle \(entry.version) is gone from the registry; cannot roll back to it.")
         }
-        try move(.stable, to: entry, at: at, reason: "rollback from \(pointer.version)")
+        try moveLocked(.stable, to: entry, at: at, reason: "rollback from \(pointer.version)")
         return entry
     }
 
     /// Removes bundles beyond the newest `keep`, except every bundle that was ever stable and
     /// every one a channel points to; also removes directories of interrupted publishes.
     public func gc(keep: Int) throws -> [String] {
+        try locked { try gcLocked(keep: keep) }
+    }
+
+    func gcLocked(keep: Int) throws -> [String] {
         var index = try index()
         let pinned = Set(try Channel.allCases.compactMap { try pointer($0)?.version })
         let newest = Set(index.bundles.suffix(max(0, keep)).map(\.version))

@@ -65,14 +65,20 @@ public struct PipelineScheduler: Service {
 
     /// The latest fire time in `(after, now]`, if any: several missed fires collapse into one.
     public static func latestDue(_ cron: CronExpression, in zone: TimeZone, after: Date, now: Date) -> Date? {
-        var due: Date?
-        var t = after
-        for _ in 0..<100_000 {
-            guard let next = cron.next(after: t, in: zone), next <= now else { break }
-            due = next
-            t = next
+        // Look back over growing windows, so a minutely cron after months of downtime costs
+        // minutes of fires, not months.
+        let lookbacks: [Double] = [3_600, 86_400, 32 * 86_400, 367 * 86_400, 6 * 367 * 86_400]
+        for lookback in lookbacks {
+            let windowStart = max(after, now.addingTimeInterval(-lookback))
+            var t = windowStart
+            var due: Date?
+            while let next = cron.next(after: t, in: zone), next <= now {
+                due = next
+                t = next
+            }
+            if due != nil || windowStart == after { return due }
         }
-        return due
+        return nil
     }
 
     public func run() async throws {

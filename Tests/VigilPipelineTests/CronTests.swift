@@ -22,8 +22,10 @@ struct CronTests {
         let nightly = try CronExpression("30 2 * * *")
         // 02:30 Berlin in winter is 01:30 UTC.
         #expect(nightly.next(after: Self.date("2026-11-26T00:00:00Z"), in: berlin) == Self.date("2026-11-26T01:30:00Z"))
-        // 2027-03-28 02:30 does not exist in Berlin (clocks jump 02:00 → 03:00): the next day's.
-        #expect(nightly.next(after: Self.date("2027-03-27T12:00:00Z"), in: berlin) == Self.date("2027-03-29T00:30:00Z"))
+        // 2027-03-28 02:30 does not exist in Berlin (clocks jump 02:00 → 03:00): it runs just after the gap.
+        #expect(nightly.next(after: Self.date("2027-03-27T12:00:00Z"), in: berlin) == Self.date("2027-03-28T01:30:00Z"))
+        // And the next day at 02:30 CEST again.
+        #expect(nightly.next(after: Self.date("2027-03-28T01:30:00Z"), in: berlin) == Self.date("2027-03-29T00:30:00Z"))
     }
 
     @Test func missedFiresCollapseIntoOne() throws {
@@ -44,6 +46,17 @@ struct CronTests {
                 now: Self.date("2026-11-26T05:10:00Z")
             ) == nil
         )
+    }
+
+    @Test func aMinutelyCronAfterMonthsOfDowntimeRunsOnce() throws {
+        let utc = TimeZone(identifier: "UTC")!
+        let due = PipelineScheduler.latestDue(
+            try CronExpression("* * * * *"),
+            in: utc,
+            after: Self.date("2026-01-01T00:00:00Z"),
+            now: Self.date("2026-11-26T05:10:30Z")
+        )
+        #expect(due == Self.date("2026-11-26T05:10:00Z"))
     }
 
     @Test(arguments: ["* * * *", "60 * * * *", "* 24 * * *", "*/0 * * * *", "5-1 * * * *", "a * * * *"])

@@ -424,7 +424,8 @@ public struct DeployJudge: Sendable {
             }
             if i - runStart + 1 >= c {
                 var m = Double.infinity
-                for j in (i - c + 1)...i { m = min(m, host.scores[j]) }
+                // A NaN breaks a run in firstFiring, so it must sink the window here too.
+                for j in (i - c + 1)...i { m = host.scores[j].isNaN ? -.infinity : min(m, host.scores[j]) }
                 best = max(best, m)
             }
             i += 1

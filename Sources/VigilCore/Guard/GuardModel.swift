@@ -50,6 +50,23 @@ public struct DecisionPolicy: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     public var description: String { "\(consecutive) in a row, warm-up \(warmupSeconds) s, \(minHosts) host(s)" }
+
+    /// Decoding validates what `init` clamps: a model file is input too.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let consecutive = try c.decode(Int.self, forKey: .consecutive)
+        let warmup = try c.decode(Int64.self, forKey: .warmupSeconds)
+        let hosts = try c.decode(Int.self, forKey: .minHosts)
+        guard consecutive >= 1, warmup >= 0, hosts >= 1 else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "consecutive and min_hosts must be at least 1 and warmup_seconds at least 0"
+                )
+            )
+        }
+        self.init(consecutive: consecutive, warmupSeconds: warmup, minHosts: hosts)
+    }
 }
 
 /// A detector configuration, its decision policy and its threshold: everything needed to decide on one metric.
@@ -137,6 +154,32 @@ public struct GuardModel: Sendable, Hashable, Codable {
         case metricsAgree = "metrics_agree"
         case preDeployWindow = "pre_deploy_window"
         case seasonalPeriod = "seasonal_period"
+    }
+
+    /// Decoding refuses a model without exactly one global rule, or with k < 1.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let rules = try c.decode([ScopedRule].self, forKey: .rules)
+        let agree = try c.decode(Int.self, forKey: .metricsAgree)
+        let globals = rules.filter { $0.scope == .global }
+        guard globals.count == 1, agree >= 1, Set(rules.map(\.scope)).count == rules.count,
+            rules.allSatisfy({ $0.rule.threshold.isFinite })
+        else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription:
+                        "a model needs exactly one global rule, one rule per scope, finite thresholds and metrics_agree >= 1"
+                )
+            )
+        }
+        self.init(
+            global: globals[0].rule,
+            overrides: rules.filter { $0.scope != .global },
+            metricsAgree: agree,
+            preDeployWindow: try c.decode(Int64.self, forKey: .preDeployWindow),
+            seasonalPeriod: try c.decode(Int64.self, forKey: .seasonalPeriod)
+        )
     }
 
     /// The static 3-sigma rule that every retrained model must beat: a z-score of each released
