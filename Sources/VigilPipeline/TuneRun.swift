@@ -110,6 +110,9 @@ public enum EvaluateRun {
         public var to: String
         public var model: DeployEvaluation
         public var baseline: DeployEvaluation
+        /// Point, point-adjusted and window-level figures of the model over the released hosts' series.
+        public var points: PointEvaluation
+        public var baselinePoints: PointEvaluation
 
         public func encode(to encoder: any Encoder) throws {
             // The model's block at the top level, the baseline's beside it.
@@ -117,10 +120,24 @@ public enum EvaluateRun {
             var c = encoder.container(keyedBy: Keys.self)
             try c.encode(from, forKey: .from)
             try c.encode(to, forKey: .to)
-            try c.encode(baseline, forKey: .baseline)
+            try c.encode(points, forKey: .points)
+            var b = c.nestedContainer(keyedBy: BaselineKeys.self, forKey: .baseline)
+            try b.encode(baseline.deploys, forKey: .deploys)
+            try b.encode(baseline.delayMinutes, forKey: .delayMinutes)
+            try b.encode(baseline.delayBatches, forKey: .delayBatches)
+            try b.encode(baseline.by, forKey: .by)
+            try b.encode(baseline.missed, forKey: .missed)
+            try b.encode(baseline.falsePauses, forKey: .falsePauses)
+            try b.encode(baselinePoints, forKey: .points)
         }
 
-        enum Keys: String, CodingKey { case from, to, baseline }
+        enum Keys: String, CodingKey { case from, to, baseline, points }
+        enum BaselineKeys: String, CodingKey {
+            case deploys, by, missed, points
+            case delayMinutes = "delay_minutes"
+            case delayBatches = "delay_batches"
+            case falsePauses = "false_pauses"
+        }
     }
 
     /// Judges deploys starting in `[from, to)`.
@@ -140,15 +157,26 @@ public enum EvaluateRun {
             store: store
         )
         let judge = try DeployJudge(model: file.model, baselines: baselines)
+        let staticJudge = try DeployJudge(model: .staticThreeSigma)
         let model = DeployEvaluation(try StoreCorpus.judge(deploys, truths: corpus.truths, judge: judge, store: store))
         let baseline = DeployEvaluation(
-            try StoreCorpus.judge(
-                deploys,
-                truths: corpus.truths,
-                judge: try DeployJudge(model: .staticThreeSigma),
-                store: store
-            )
+            try StoreCorpus.judge(deploys, truths: corpus.truths, judge: staticJudge, store: store)
         )
-        return Report(from: RFC3339.format(from), to: RFC3339.format(to), model: model, baseline: baseline)
+        var views: [PointView] = []
+        var baselineViews: [PointView] = []
+        for d in deploys {
+            let evidence = try StoreCorpus.evidence(d, store: store)
+            let windows = corpus.truths[d.id]?.windows ?? []
+            views += judge.pointViews(evidence, windows: windows)
+            baselineViews += staticJudge.pointViews(evidence, windows: windows)
+        }
+        return Report(
+            from: RFC3339.format(from),
+            to: RFC3339.format(to),
+            model: model,
+            baseline: baseline,
+            points: PointEvaluation(views),
+            baselinePoints: PointEvaluation(baselineViews)
+        )
     }
 }

@@ -59,6 +59,12 @@ struct EvaluateCommand: ParsableCommand {
         }
         print("deploys that started from \(report.from) to \(report.to):")
         printSideBySide(model: report.model, baseline: report.baseline)
+        for (name, p) in [("model", report.points), ("3-sigma", report.baselinePoints)] {
+            print(
+                "  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) points: F1 \(fmt(p.points.f1)), point-adjusted F1 \(fmt(p.pointAdjusted.f1)) "
+                    + "(within \(p.delay) points: \(fmt(p.pointAdjustedDelayed.f1))), windows: precision \(fmt(p.windows.precision)) recall \(fmt(p.windows.recall))"
+            )
+        }
         if !report.model.missed.isEmpty { print("  missed: \(report.model.missed.joined(separator: ", "))") }
         if !report.model.falsePauses.isEmpty {
             print("  false pauses: \(report.model.falsePauses.joined(separator: ", "))")

@@ -54,6 +54,10 @@ struct TuneCommandTests {
         let delay = try #require(json["delay_minutes"] as? [String: Any])
         #expect(delay.keys.contains("median") || delay["count"] as? Int == 0)
         #expect(json["by"] is [String: Any])
+        let points = try #require(json["points"] as? [String: Any])
+        for key in ["points", "point_adjusted", "point_adjusted_delayed", "windows", "delay", "series"] {
+            #expect(points[key] != nil, "points.\(key)")
+        }
         #expect((json["baseline"] as? [String: Any])?["deploys"] is [String: Any])
     }
 

@@ -512,3 +512,46 @@ public struct ThresholdPoint: Sendable, Hashable, Codable {
         return result * sum
     }
 }
+
+/// One released host's series of one metric as point-level evaluation sees it.
+public struct PointView: Sendable, Hashable {
+    public var metric: String
+    public var host: String
+    /// A point alerts when it ends a run of `consecutive` eligible points above the threshold.
+    public var alerts: [Bool]
+    /// A point is anomalous when a labeled incident window covers it (its metric, host and time).
+    public var truth: [Bool]
+}
+
+extension DeployJudge {
+    /// Point alerts and truth for every released host and metric of the deploy.
+    public func pointViews(_ evidence: DeployEvidence, windows: [AnomalousWindow]) -> [PointView] {
+        let deploy = evidence.deploy
+        var views: [PointView] = []
+        for metric in deploy.metrics.sorted(by: { $0.name < $1.name }) {
+            let (_, rule) = model.rule(app: deploy.app, kind: metric.kind)
+            let hosts = Self.hostScores(
+                evidence: evidence,
+                metric: metric,
+                config: rule.config,
+                detector: detectors[rule.config]!,
+                baselines: baselines,
+                preDeployWindow: model.preDeployWindow
+            )
+            for h in hosts {
+                let eligibleFrom = h.batchStart + rule.policy.warmupSeconds
+                var run = 0
+                var alerts = [Bool](repeating: false, count: h.scores.count)
+                for i in h.scores.indices {
+                    run = h.times[i] >= eligibleFrom && h.scores[i] > rule.threshold ? run + 1 : 0
+                    alerts[i] = run >= rule.policy.consecutive
+                }
+                let truth = h.times.map { t in
+                    windows.contains { $0.contains(metric: metric.name, host: h.host, time: t) }
+                }
+                views.append(PointView(metric: metric.name, host: h.host, alerts: alerts, truth: truth))
+            }
+        }
+        return views
+    }
+}

@@ -158,4 +158,30 @@ struct DeployJudgeTests {
             }
         }
     }
+
+    @Test func pointViewsMarkAlertsAndLabeledWindows() throws {
+        let evidence = GuardTestData.evidence(id: "p1", seed: 21, shift: 20)
+        let t0 = GuardTestData.t0
+        let window = AnomalousWindow(
+            incidentId: "INC-1",
+            cause: .change,
+            metrics: ["rt"],
+            hosts: ["h1", "h2"],
+            start: t0 + 300,
+            end: t0 + 1_800
+        )
+        let judge = try DeployJudge(model: Self.model(threshold: 5, policy: DecisionPolicy(consecutive: 2)))
+        let views = judge.pointViews(evidence, windows: [window])
+        #expect(views.map(\.host) == ["h1", "h2"])
+        let h1 = try #require(views.first)
+        // The first shifted point cannot alert alone (two in a row are needed); the second does.
+        #expect(h1.truth[5] && !h1.alerts[5])
+        #expect(h1.truth[6] && h1.alerts[6])
+        #expect(!h1.truth[0] && !h1.alerts[0])
+        let e = PointEvaluation(views, delay: 1)
+        #expect(e.windows.windows == 2 && e.windows.detected == 2 && e.windows.falseClusters == 0)
+        #expect(e.pointAdjusted.recall == 1)
+        #expect(e.points.recall < 1)
+        #expect(e.series == 2)
+    }
 }
