@@ -37,7 +37,17 @@ public enum PublishRun {
         tolerances: GateTolerances
     ) throws -> GateDecision {
         let corpus = try StoreCorpus(store: store)
-        let from = model.validation.from.flatMap { RFC3339.parse($0) } ?? model.historyUntil
+        let stable = try registry.pointer(.stable)
+        var incumbentBundle: GuardBundle?
+        var from = model.validation.from.flatMap { RFC3339.parse($0) } ?? model.historyUntil
+        if let stable {
+            let bundle = try GuardBundle.load(path: registry.bundlePath(stable.version), publicKey: publicKey)
+            // Never judge the incumbent on days it trained on: start after both training windows.
+            if let until = bundle.manifest.trainingWindow.until.flatMap({ RFC3339.parse($0) }) {
+                from = max(from, until)
+            }
+            incumbentBundle = bundle
+        }
         let validation = corpus.deploys.filter { $0.startedAt >= from }
         let candidate = try DeployJudge(
             model: model.model,
@@ -48,10 +58,8 @@ public enum PublishRun {
         ).deploys
         let incumbentJudge: DeployJudge
         let against: String
-        let stable = try registry.pointer(.stable)
-        if let stable {
-            let incumbent = try GuardBundle.load(path: registry.bundlePath(stable.version), publicKey: publicKey)
-            incumbentJudge = try incumbent.judge()
+        if let stable, let incumbentBundle {
+            incumbentJudge = try incumbentBundle.judge()
             against = "stable bundle \(stable.version)"
         } else {
             incumbentJudge = try DeployJudge(model: .staticThreeSigma)
