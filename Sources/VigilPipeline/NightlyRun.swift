@@ -121,7 +121,7 @@ public struct NightlyRun: Sendable {
     public static func newRunId(pipeline: String) -> String {
         let t = RFC3339.format(now()).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
             .replacingOccurrences(of: "Z", with: "")
-        return "\(pipeline)-\(t)-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+        return "\(pipeline)-\(t)-\(String(format: "%04x", Int(UInt16.random(in: 0...UInt16.max))))"
     }
 
     /// Runs every stage, or, with `resume`, the stages after the last one that finished.
