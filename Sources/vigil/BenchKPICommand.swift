@@ -52,17 +52,7 @@ struct BenchKPICommand: ParsableCommand {
         _ = try parsedParameters()
     }
 
-    func parsedParameters() throws -> [String: Double] {
-        var values: [String: Double] = [:]
-        for p in params {
-            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Double(parts[1]) else {
-                throw ValidationError("--param must be key=number, not '\(p)'.")
-            }
-            values[parts[0]] = value
-        }
-        return values
-    }
+    func parsedParameters() throws -> [String: Double] { try parseDetectorParameters(params) }
 
     func run() throws {
         let result: KPIBench.Result

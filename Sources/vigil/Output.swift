@@ -1,3 +1,4 @@
+import ArgumentParser
 internal import Foundation
 
 enum Output {
@@ -24,4 +25,17 @@ enum Output {
     static func warn(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
+}
+
+/// `--param key=value` options (repeatable) as a dictionary.
+func parseDetectorParameters(_ params: [String]) throws -> [String: Double] {
+    var values: [String: Double] = [:]
+    for p in params {
+        let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let value = Double(parts[1]) else {
+            throw ValidationError("--param must be key=number, not '\(p)'.")
+        }
+        values[parts[0]] = value
+    }
+    return values
 }

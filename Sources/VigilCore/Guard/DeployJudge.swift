@@ -182,6 +182,20 @@ public struct DeployJudge: Sendable {
         self.detectors = detectors
     }
 
+    /// The rule that applies to `metric` of the deploy, its scope, and its released hosts' scores.
+    func scores(of metric: MetricSpec, in evidence: DeployEvidence) -> (RuleScope, GuardRule, [HostScores]) {
+        let (scope, rule) = model.rule(app: evidence.deploy.app, kind: metric.kind)
+        let hosts = Self.hostScores(
+            evidence: evidence,
+            metric: metric,
+            config: rule.config,
+            detector: detectors[rule.config]!,
+            baselines: baselines,
+            preDeployWindow: model.preDeployWindow
+        )
+        return (scope, rule, hosts)
+    }
+
     /// The decision on one deploy.
     public func judge(_ evidence: DeployEvidence) -> DeployDecision {
         let deploy = evidence.deploy
@@ -189,15 +203,7 @@ public struct DeployJudge: Sendable {
         var unjudged: [String] = []
         var judged = 0
         for metric in deploy.metrics.sorted(by: { $0.name < $1.name }) {
-            let (scope, rule) = model.rule(app: deploy.app, kind: metric.kind)
-            let hosts = Self.hostScores(
-                evidence: evidence,
-                metric: metric,
-                config: rule.config,
-                detector: detectors[rule.config]!,
-                baselines: baselines,
-                preDeployWindow: model.preDeployWindow
-            )
+            let (scope, rule, hosts) = scores(of: metric, in: evidence)
             guard !hosts.isEmpty else {
                 unjudged.append(metric.name)
                 continue
@@ -449,15 +455,7 @@ extension DeployJudge {
         let deploy = evidence.deploy
         var ratios: [Double] = []
         for metric in deploy.metrics.sorted(by: { $0.name < $1.name }) {
-            let (_, rule) = model.rule(app: deploy.app, kind: metric.kind)
-            let hosts = Self.hostScores(
-                evidence: evidence,
-                metric: metric,
-                config: rule.config,
-                detector: detectors[rule.config]!,
-                baselines: baselines,
-                preDeployWindow: model.preDeployWindow
-            )
+            let (_, rule, hosts) = scores(of: metric, in: evidence)
             guard !hosts.isEmpty else { continue }
             let s = Self.metricStrength(hosts, policy: rule.policy)
             ratios.append(rule.threshold > 0 ? s / rule.threshold : (s > 0 ? .infinity : -.infinity))
@@ -529,15 +527,7 @@ extension DeployJudge {
         let deploy = evidence.deploy
         var views: [PointView] = []
         for metric in deploy.metrics.sorted(by: { $0.name < $1.name }) {
-            let (_, rule) = model.rule(app: deploy.app, kind: metric.kind)
-            let hosts = Self.hostScores(
-                evidence: evidence,
-                metric: metric,
-                config: rule.config,
-                detector: detectors[rule.config]!,
-                baselines: baselines,
-                preDeployWindow: model.preDeployWindow
-            )
+            let (_, rule, hosts) = scores(of: metric, in: evidence)
             for h in hosts {
                 let eligibleFrom = h.batchStart + rule.policy.warmupSeconds
                 var run = 0
