@@ -154,6 +154,14 @@ public enum DetectRun {
     /// Reads `timestamp,value` rows in file order. Timestamps: Unix seconds, RFC 3339, or
     /// `YYYY-MM-DD HH:MM:SS` without a zone (NAB's form), read as UTC. Extra columns are ignored.
     static func readSeries(_ path: String) throws -> (times: [Int64], values: [Double]) {
+        let (times, values, _) = try readColumns(path, labeled: false)
+        return (times, values)
+    }
+
+    /// Reads `timestamp,value` (and, when `labeled`, `label`: 0 normal, 1 anomalous) rows in
+    /// file order; a value may be empty, `NaN` or `null` (missing). Errors name the file, line and field.
+    static func readColumns(_ path: String, labeled: Bool) throws -> (times: [Int64], values: [Double], labels: [Bool])
+    {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(description: "Cannot read '\(path)'.")
         }
@@ -163,18 +171,21 @@ public enum DetectRun {
         let names = header.split(separator: ",", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         }
-        guard let t = names.firstIndex(of: "timestamp"), let v = names.firstIndex(of: "value") else {
-            throw InputError(
-                description: "'\(path)' line 1: expected columns 'timestamp' and 'value', found '\(header)'."
-            )
+        let l = names.firstIndex(of: "label")
+        guard let t = names.firstIndex(of: "timestamp"), let v = names.firstIndex(of: "value"), !labeled || l != nil
+        else {
+            let expected = labeled ? "'timestamp', 'value' and 'label'" : "'timestamp' and 'value'"
+            throw InputError(description: "'\(path)' line 1: expected columns \(expected), found '\(header)'.")
         }
         var times: [Int64] = []
         var values: [Double] = []
+        var labels: [Bool] = []
         var lineNumber = 1
+        let last = max(t, v, labeled ? l! : 0)
         while let line = lines.next() {
             lineNumber += 1
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count > max(t, v) else {
+            guard fields.count > last else {
                 throw InputError(description: "'\(path)' line \(lineNumber): expected \(names.count) fields.")
             }
             let stamp = fields[t].trimmingCharacters(in: .whitespaces)
@@ -195,10 +206,19 @@ public enum DetectRun {
             } else {
                 throw InputError(description: "'\(path)' line \(lineNumber): field 'value' ('\(raw)') is not a number.")
             }
+            if labeled, let l {
+                let label = fields[l].trimmingCharacters(in: .whitespaces)
+                guard label == "0" || label == "1" else {
+                    throw InputError(
+                        description: "'\(path)' line \(lineNumber): field 'label' ('\(label)') is not 0 or 1."
+                    )
+                }
+                labels.append(label == "1")
+            }
             times.append(time)
             values.append(value)
         }
         guard !values.isEmpty else { throw InputError(description: "'\(path)' has a header but no rows.") }
-        return (times, values)
+        return (times, values, labels)
     }
 }

@@ -217,58 +217,10 @@ public enum KPIBench {
 
     /// Reads `timestamp,value,label` rows in file order (label: 0 normal, 1 anomalous; value may be empty or NaN).
     static func readLabeledSeries(_ path: String) throws -> (times: [Int64], values: [Double], labels: [Bool]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(description: "Cannot read '\(path)'.")
+        do {
+            return try DetectRun.readColumns(path, labeled: true)
+        } catch let error as DetectRun.InputError {
+            throw InputError(description: error.description)
         }
-        let text = String(decoding: data, as: UTF8.self)
-        var lines = text.split(whereSeparator: \.isNewline).makeIterator()
-        guard let header = lines.next() else { throw InputError(description: "'\(path)' is empty.") }
-        let names = header.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        }
-        guard let t = names.firstIndex(of: "timestamp"), let v = names.firstIndex(of: "value"),
-            let l = names.firstIndex(of: "label")
-        else {
-            throw InputError(
-                description: "'\(path)' line 1: expected columns 'timestamp', 'value' and 'label', found '\(header)'."
-            )
-        }
-        var times: [Int64] = []
-        var values: [Double] = []
-        var labels: [Bool] = []
-        var lineNumber = 1
-        while let line = lines.next() {
-            lineNumber += 1
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard fields.count > max(t, v, l) else {
-                throw InputError(description: "'\(path)' line \(lineNumber): expected \(names.count) fields.")
-            }
-            let stamp = fields[t].trimmingCharacters(in: .whitespaces)
-            guard let time = Int64(stamp) ?? RFC3339.parse(stamp) else {
-                throw InputError(
-                    description: "'\(path)' line \(lineNumber): field 'timestamp' ('\(stamp)') is not a time."
-                )
-            }
-            let rawValue = fields[v].trimmingCharacters(in: .whitespaces)
-            let value: Double
-            if rawValue.isEmpty || rawValue.lowercased() == "nan" {
-                value = .nan
-            } else if let parsed = Double(rawValue), parsed.isFinite {
-                value = parsed
-            } else {
-                throw InputError(
-                    description: "'\(path)' line \(lineNumber): field 'value' ('\(rawValue)') is not a number."
-                )
-            }
-            let label = fields[l].trimmingCharacters(in: .whitespaces)
-            guard label == "0" || label == "1" else {
-                throw InputError(description: "'\(path)' line \(lineNumber): field 'label' ('\(label)') is not 0 or 1.")
-            }
-            times.append(time)
-            values.append(value)
-            labels.append(label == "1")
-        }
-        guard !values.isEmpty else { throw InputError(description: "'\(path)' has a header but no rows.") }
-        return (times, values, labels)
     }
 }
