@@ -66,13 +66,17 @@ public enum DetectRun {
         public var description: String
     }
 
-    public static func run(_ configuration: Configuration) throws -> Result {
-        let detector: any AnomalyDetector
+    /// The detector called `name`, or an ``InputError`` saying what is wrong with it.
+    static func makeDetector(_ name: String, parameters: [String: Double]) throws -> any AnomalyDetector {
         do {
-            detector = try DetectorCatalog.make(configuration.detector, parameters: configuration.parameters)
+            return try DetectorCatalog.make(name, parameters: parameters)
         } catch {
             throw InputError(description: error.message)
         }
+    }
+
+    public static func run(_ configuration: Configuration) throws -> Result {
+        let detector = try makeDetector(configuration.detector, parameters: configuration.parameters)
         let (times, values) = try readSeries(configuration.csvPath)
         let reference =
             configuration.referencePoints

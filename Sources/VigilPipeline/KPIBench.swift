@@ -81,17 +81,11 @@ public enum KPIBench {
         }
     }
 
-    public struct InputError: Error, CustomStringConvertible {
-        public var description: String
-    }
+    /// The same error as `vigil detect`'s: a bad file, line, field or detector.
+    public typealias InputError = DetectRun.InputError
 
     public static func run(_ configuration: Configuration) throws -> Result {
-        let detector: any AnomalyDetector
-        do {
-            detector = try DetectorCatalog.make(configuration.detector, parameters: configuration.parameters)
-        } catch {
-            throw InputError(description: error.message)
-        }
+        let detector = try DetectRun.makeDetector(configuration.detector, parameters: configuration.parameters)
         let (times, raw, labels) = try readLabeledSeries(configuration.csvPath)
         let split = raw.count / 2
         guard split >= 2 else {
@@ -217,10 +211,6 @@ public enum KPIBench {
 
     /// Reads `timestamp,value,label` rows in file order (label: 0 normal, 1 anomalous; value may be empty or NaN).
     static func readLabeledSeries(_ path: String) throws -> (times: [Int64], values: [Double], labels: [Bool]) {
-        do {
-            return try DetectRun.readColumns(path, labeled: true)
-        } catch let error as DetectRun.InputError {
-            throw InputError(description: error.description)
-        }
+        try DetectRun.readColumns(path, labeled: true)
     }
 }
