@@ -7,11 +7,16 @@ public struct DetectionInput: Sendable, Hashable {
     public var reference: [Double]
     /// Which deviation hurts.
     public var direction: Direction
+    /// The smallest noise scale a detector may assume (0: none). The fleet modes set it from
+    /// the other hosts' noise, so a host that happened to be flat before the deploy does not
+    /// turn every later wiggle into a huge score; counts get at least the Poisson scale.
+    public var minimumScale: Double
 
-    public init(target: [Double], reference: [Double], direction: Direction = .both) {
+    public init(target: [Double], reference: [Double], direction: Direction = .both, minimumScale: Double = 0) {
         self.target = target
         self.reference = reference
         self.direction = direction
+        self.minimumScale = minimumScale
     }
 }
 
@@ -110,7 +115,8 @@ extension AnomalyDetector {
 public enum DetectorCatalog {
     public static let all: [any AnomalyDetector.Type] = [
         ZScoreDetector.self, TukeyDetector.self, ESDDetector.self, ARIMAKSigmaDetector.self,
-        MannWhitneyDetector.self, KSDetector.self, DonutDetector.self,
+        MannWhitneyDetector.self, KSDetector.self, DonutDetector.self, LevelDetector.self, CUSUMDetector.self,
+        SpreadDetector.self, BurstDetector.self,
     ]
 
     /// Creates the detector called `name` with `parameters`.

@@ -8,6 +8,21 @@ public enum DetectionMode: String, Sendable, Hashable, Codable, CaseIterable {
     /// Each released host against the median of the baseline (unreleased) hosts over the same
     /// minutes; a traffic peak that hits both sides cancels. Needs baseline hosts.
     case releasedVsUnreleased = "released_vs_unreleased"
+    /// Difference in differences against every host not yet released at each minute (baseline
+    /// hosts and later batches), on each host's own noise scale (``FleetComparison``).
+    case counterfactual
+    /// Each released host against the median of all hosts at each minute (``FleetComparison``).
+    case withinFleet = "within_fleet"
+    /// The released fleet's mean against its pre-deploy level and the app's seasonal history,
+    /// where no unreleased host is left (``FleetComparison``).
+    case fleetHistory = "fleet_history"
+
+    /// Whether the mode is one of ``FleetComparison``'s.
+    public var isFleetMode: Bool { self == .counterfactual || self == .withinFleet || self == .fleetHistory }
+
+    /// Whether a seasonal baseline is part of the configuration (required for single-metric,
+    /// optional for fleet-history).
+    public var usesSeasonal: Bool { self == .singleMetric || self == .fleetHistory }
 }
 
 /// One released host's detector input for one metric, with the times of its target points.
@@ -18,6 +33,16 @@ public struct HostDetectionInput: Sendable, Hashable {
     public var input: DetectionInput
     /// Unix time of each target point.
     public var targetTimes: [Int64]
+    /// When the host's comparison starts, if not its batch's start (the fleet's pseudo-host).
+    public var batchStart: Int64?
+
+    public init(host: String, batch: Int, input: DetectionInput, targetTimes: [Int64], batchStart: Int64? = nil) {
+        self.host = host
+        self.batch = batch
+        self.input = input
+        self.targetTimes = targetTimes
+        self.batchStart = batchStart
+    }
 }
 
 /// Builds detector inputs for the released hosts of a deploy under one ``DetectionMode``.
@@ -72,6 +97,8 @@ public struct DetectionInputBuilder: Sendable {
                 case .singleMetric:
                     guard let expectation else { continue }
                     values = zip(values, expectation(times)).map { $0 - $1 }
+                case .counterfactual, .withinFleet, .fleetHistory:
+                    continue  // FleetComparison builds these
                 }
                 var reference: [Double] = []
                 var target: [Double] = []
