@@ -19,12 +19,22 @@ public struct ModelFile: Sendable, Codable {
         public var candidatesEvaluated: Int
         public var thresholdsEvaluated: Int
         public var objective: String
+        /// Calibrated search only: how the rule set came about.
+        public var ruleSearch: [RuleSetStep]?
+        /// Candidates that produced no usable score on any training deploy (never kept silently).
+        public var unusable: [String]?
+        /// What feedback labels changed in the calibrations.
+        public var feedback: [FeedbackChange]?
+        /// Normal-operation samples (placebos) the calibrations were fitted on.
+        public var nullSamples: Int?
 
         enum CodingKeys: String, CodingKey {
-            case configurations, policies, objective
+            case configurations, policies, objective, unusable, feedback
             case metricsAgree = "metrics_agree"
             case candidatesEvaluated = "candidates_evaluated"
             case thresholdsEvaluated = "thresholds_evaluated"
+            case ruleSearch = "rule_search"
+            case nullSamples = "null_samples"
         }
     }
 
@@ -103,8 +113,16 @@ public struct StoreCorpus: Sendable {
     public var truths: [String: DeployTruth]
 
     public init(store: HistoryStore) throws {
-        deploys = try store.allDeploys().sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
-        truths = try store.groundTruths()
+        try self.init(store: store, knownAt: nil)
+    }
+
+    /// The corpus a nightly run at `time` would have seen (every deploy and label when `nil`):
+    /// deploys started before it from archives of periods that ended by then, and the labels
+    /// of those archives.
+    public init(store: HistoryStore, knownAt time: Int64?) throws {
+        let all = try time.map { try store.deploys(knownAt: $0) } ?? store.allDeploys()
+        deploys = all.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+        truths = try store.groundTruths(knownAt: time)
     }
 
     /// The deploy's record and every host series of its metrics.

@@ -343,7 +343,7 @@ public struct NightlyRun: Sendable {
                 )
             )
         }
-        for j in judged where j.truth.label == .bad && !j.paused {
+        for j in judged where j.truth.label == .bad && !j.caught {
             let metrics = Set(j.truth.windows.filter { $0.cause == .change }.flatMap(\.metrics)).sorted()
             stories.append(
                 .init(

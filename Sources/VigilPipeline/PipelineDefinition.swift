@@ -260,7 +260,7 @@ private struct Reader {
             key: key,
             allowed: [
                 "split", "selection_fraction", "objective", "scopes", "policy", "detectors", "seasonal_period",
-                "pre_deploy_window", "max_thresholds",
+                "pre_deploy_window", "max_thresholds", "calibration",
             ]
         )
         var split = PipelineDefinition.Split.validationDays(4)
@@ -295,6 +295,7 @@ private struct Reader {
             space.preDeployWindow = Int64(try integer(p, key: "\(key).pre_deploy_window", minimum: 60))
         }
         if let o = m["objective"] { space.objective = try objective(o, key: "\(key).objective") }
+        if let c = m["calibration"] { space.calibration = try calibration(c, key: "\(key).calibration") }
         if let s = m["scopes"] {
             let sm = try mapping(s, key: "\(key).scopes", allowed: ["levels", "min_labeled_deploys"])
             if let l = sm["levels"] {
@@ -341,6 +342,56 @@ private struct Reader {
         guard let d = m["detectors"] else { throw error(node, "\(key).detectors", "is required") }
         space.configs = try detectors(d, key: "\(key).detectors")
         return (split, space)
+    }
+
+    /// `calibration:` turns on the calibrated rule-set search; every key is optional.
+    func calibration(_ node: Node, key: String) throws(PipelineError) -> CalibrationSettings {
+        var s = CalibrationSettings()
+        if node.scalar?.string == "true" { return s }
+        let m = try mapping(
+            node,
+            key: key,
+            allowed: [
+                "quantile", "prior", "placebo_shift", "history_every", "history_length", "max_rules", "feedback_limit",
+                "rule_set",
+            ]
+        )
+        if let n = m["quantile"] {
+            s.quantile = try number(n, key: "\(key).quantile")
+            guard s.quantile > 0, s.quantile < 1 else { throw error(n, "\(key).quantile", "must be in (0, 1)") }
+        }
+        if let n = m["prior"] {
+            s.prior = try number(n, key: "\(key).prior")
+            guard s.prior >= 0 else { throw error(n, "\(key).prior", "must be >= 0") }
+        }
+        if let n = m["placebo_shift"] {
+            s.placeboShift = Int64(try integer(n, key: "\(key).placebo_shift", minimum: 60))
+        }
+        if let n = m["history_every"] {
+            s.historyEvery = Int64(try integer(n, key: "\(key).history_every", minimum: 0))
+        }
+        if let n = m["history_length"] {
+            s.historyLength = Int64(try integer(n, key: "\(key).history_length", minimum: 60))
+        }
+        if let n = m["max_rules"] { s.maxRules = try integer(n, key: "\(key).max_rules", minimum: 1) }
+        if let n = m["feedback_limit"] {
+            s.feedbackLimit = try number(n, key: "\(key).feedback_limit")
+            guard s.feedbackLimit >= 1, s.feedbackLimit <= 100 else {
+                throw error(n, "\(key).feedback_limit", "must be from 1 (off) to 100")
+            }
+        }
+        if let n = m["rule_set"] {
+            let v = try string(n, key: "\(key).rule_set")
+            guard let strategy = RuleSetStrategy(rawValue: v) else {
+                throw error(
+                    n,
+                    "\(key).rule_set",
+                    "must be one of \(RuleSetStrategy.allCases.map(\.rawValue).joined(separator: ", ")), not '\(v)'"
+                )
+            }
+            s.ruleSet = strategy
+        }
+        return s
     }
 
     func objective(_ node: Node, key: String) throws(PipelineError) -> TuningObjective {
@@ -440,7 +491,8 @@ private struct Reader {
                 }
             }
             for mode in modes {
-                let methods: [SeasonalMethod?] = mode == .singleMetric ? seasonal : [nil]
+                let methods: [SeasonalMethod?] =
+                    mode == .singleMetric ? seasonal : (mode == .fleetHistory && !seasonal.isEmpty ? seasonal : [nil])
                 for method in methods {
                     for params in combos {
                         let config = DetectorConfig(detector: name, parameters: params, mode: mode, seasonal: method)

@@ -22,14 +22,23 @@ public enum TuneRun {
     }
 
     /// Runs the search and the validation; `progress` gets (configurations scored, total).
+    ///
+    /// - Parameters:
+    ///   - knownAt: tune as a nightly run at this time would have: on the deploys and labels
+    ///     known then (the walk-forward backtest); `nil` uses the whole store.
+    ///   - split: overrides the pipeline's split.
     public static func run(
         pipeline: PipelineDefinition,
         store: HistoryStore,
+        knownAt: Int64? = nil,
+        split: PipelineDefinition.Split? = nil,
+        probes: [TuningCase] = [],
+        candidateTable: ((CandidateTable) -> Void)? = nil,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> ModelFile {
-        let corpus = try StoreCorpus(store: store)
+        let corpus = try StoreCorpus(store: store, knownAt: knownAt)
         guard !corpus.deploys.isEmpty else { throw StageError("The store has no deploys; ingest archives first.") }
-        let until = try splitTime(pipeline.split, deploys: corpus.deploys)
+        let until = try splitTime(split ?? pipeline.split, deploys: corpus.deploys)
         let train = corpus.deploys.filter { $0.startedAt < until }
         let validation = corpus.deploys.filter { $0.startedAt >= until }
         guard !train.isEmpty else {
@@ -45,14 +54,48 @@ public enum TuneRun {
             store: store
         )
         var cases: [TuningCase] = []
+        var nulls: [NullSample] = []
         for d in train {
-            let label = corpus.truths[d.id]?.label ?? .unlabeled
-            guard label != .unlabeled else { continue }
-            cases.append(TuningCase(evidence: try StoreCorpus.evidence(d, store: store), label: label))
+            let truth = corpus.truths[d.id]
+            let label = truth?.label ?? .unlabeled
+            let needed = label != .unlabeled || space.calibration != nil
+            guard needed else { continue }
+            let evidence = try StoreCorpus.evidence(d, store: store)
+            if label != .unlabeled {
+                cases.append(
+                    TuningCase(
+                        evidence: evidence,
+                        label: label,
+                        faultOnset: truth?.faultOnset,
+                        falseAlarmMetrics: Set(truth?.falseAlarmMetrics ?? []),
+                        confirmedMetrics: Set(truth?.confirmedMetrics ?? [])
+                    )
+                )
+            }
+            if let settings = space.calibration,
+                let placebo = Placebo.shifted(
+                    evidence,
+                    by: settings.placeboShift,
+                    preDeployWindow: space.preDeployWindow
+                )
+            {
+                nulls.append(placebo)
+            }
+        }
+        if let settings = space.calibration, settings.historyEvery > 0,
+            space.configs.contains(where: { $0.mode == .fleetHistory })
+        {
+            nulls += try historyPlacebos(train: train, settings: settings, space: space, until: until, store: store)
         }
         let result: TuningResult
         do {
-            result = try Tuner(space: space, baselines: baselines).tune(cases, progress: progress)
+            result = try Tuner(space: space, baselines: baselines).tune(
+                cases,
+                nulls: nulls,
+                probes: probes,
+                progress: progress
+            )
+            if let table = result.candidateTable { candidateTable?(table) }
         } catch {
             throw StageError("Tuning failed: \(error.message)")
         }
@@ -87,13 +130,43 @@ public enum TuneRun {
                 metricsAgree: space.metricsAgree,
                 candidatesEvaluated: result.candidatesEvaluated,
                 thresholdsEvaluated: result.thresholdsEvaluated,
-                objective: space.objective.description
+                objective: space.objective.description,
+                ruleSearch: space.calibration == nil ? nil : result.ruleSearch,
+                unusable: space.calibration == nil ? nil : result.unusable,
+                feedback: space.calibration == nil ? nil : result.feedback,
+                nullSamples: space.calibration == nil ? nil : result.nullSamples
             ),
             trainingCounts: result.training,
             feasible: result.feasible,
             validationFigures: validationFigures,
             baselineFigures: baselineFigures
         )
+    }
+
+    /// History placebos of every (app, metric) the training deploys have, on history before `until`.
+    static func historyPlacebos(
+        train: [Deploy],
+        settings: CalibrationSettings,
+        space: SearchSpace,
+        until: Int64,
+        store: HistoryStore
+    ) throws -> [NullSample] {
+        var specs: [SeriesKey: MetricSpec] = [:]
+        for d in train { for m in d.metrics { specs[SeriesKey(app: d.app, metric: m.name)] = m } }
+        var out: [NullSample] = []
+        for key in specs.keys.sorted() {
+            guard let history = try store.history(app: key.app, metric: key.metric) else { continue }
+            out += Placebo.history(
+                app: key.app,
+                metric: specs[key]!,
+                history: history,
+                every: settings.historyEvery,
+                length: settings.historyLength,
+                preDeployWindow: space.preDeployWindow,
+                until: until
+            )
+        }
+        return out
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

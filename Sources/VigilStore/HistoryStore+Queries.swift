@@ -131,6 +131,18 @@ extension HistoryStore {
         try deploys(where: "1", [])
     }
 
+    /// The deploys a nightly run at `time` would have known: started before it, from an archive
+    /// whose period ended by then (or, without a period, exported by then).
+    public func deploys(knownAt time: Int64) throws -> [Deploy] {
+        try deploys(
+            where: """
+                started_at < ? AND archive_id IN (
+                    SELECT id FROM archive WHERE COALESCE(period_to, exported_at) <= ?)
+                """,
+            [time, time]
+        )
+    }
+
     private func deploys(where condition: String, _ arguments: StatementArguments) throws -> [Deploy] {
         try writer.read { db in
             let rows = try Row.fetchAll(
@@ -330,11 +342,42 @@ extension HistoryStore {
 
     /// The ground truth of every stored deploy, by deploy id.
     public func groundTruths() throws -> [String: DeployTruth] {
+        try groundTruths(knownAt: nil)
+    }
+
+    /// Ground truth from the labels known at `time`: only labels from archives whose period
+    /// ended by then (or, without a period, exported by then), each label's latest version among
+    /// those. `nil` uses every label. Every stored deploy gets a truth.
+    public func groundTruths(knownAt time: Int64?) throws -> [String: DeployTruth] {
         let deploys = try allDeploys()
+        let cutoff = time ?? Int64.max
         let (verdictRows, incidents) = try writer.read { db in
             (
-                try Row.fetchAll(db, sql: "SELECT deploy_id, alert_id, verdict FROM effective_feedback"),
-                try Row.fetchAll(db, sql: "SELECT * FROM effective_incident").map(incident(from:))
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT deploy_id, alert_id, verdict FROM (
+                            SELECT f.*, ROW_NUMBER() OVER (
+                                PARTITION BY deploy_id, alert_id
+                                ORDER BY labeled_at DESC, f.exported_at DESC, archive_id DESC, row_id DESC) AS rank
+                            FROM feedback f JOIN archive a ON a.id = f.archive_id
+                            WHERE COALESCE(a.period_to, f.exported_at) <= ?)
+                        WHERE rank = 1
+                        """,
+                    arguments: [cutoff]
+                ),
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM (
+                            SELECT i.*, ROW_NUMBER() OVER (
+                                PARTITION BY i.id ORDER BY i.exported_at DESC, archive_id DESC, row_id DESC) AS rank
+                            FROM incident i JOIN archive a ON a.id = i.archive_id
+                            WHERE COALESCE(a.period_to, i.exported_at) <= ?)
+                        WHERE rank = 1
+                        """,
+                    arguments: [cutoff]
+                ).map(incident(from:))
             )
         }
         var verdicts: [String: [String: Verdict]] = [:]

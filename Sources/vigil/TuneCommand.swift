@@ -42,13 +42,17 @@ struct TuneCommand: ParsableCommand {
         let started = Date()
         let file: ModelFile
         do {
-            file = try TuneRun.run(pipeline: definition, store: store) { done, total in
-                let elapsed = Date().timeIntervalSince(started)
-                let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
-                Output.progress(
-                    "scoring configurations \(done)/\(total) (\(String(format: "%.1f", Double(done) / max(elapsed, 0.001)))/s, ETA \(Int(eta)) s)"
-                )
-            }
+            file = try TuneRun.run(
+                pipeline: definition,
+                store: store,
+                progress: { done, total in
+                    let elapsed = Date().timeIntervalSince(started)
+                    let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+                    Output.progress(
+                        "scoring configurations \(done)/\(total) (\(String(format: "%.1f", Double(done) / max(elapsed, 0.001)))/s, ETA \(Int(eta)) s)"
+                    )
+                }
+            )
         } catch let error as StageError {
             Output.clearProgress()
             throw ValidationError(error.description)
@@ -76,6 +80,30 @@ struct TuneCommand: ParsableCommand {
                 )
             } else {
                 print("\(mark) \(decision.scope): \(decision.reason)")
+            }
+        }
+        if let steps = file.search.ruleSearch {
+            print(
+                "calibrated on \(file.search.nullSamples ?? 0) normal-operation samples; \(file.model.rules.count) rule(s):"
+            )
+            for r in file.model.rules {
+                print("  \(r.scope): \(r.rule.name), threshold \(String(format: "%.4g", r.rule.threshold))")
+            }
+            for s in steps {
+                print(
+                    "  set \(s.rule): threshold \(String(format: "%.4g", s.threshold)), fit \(s.fit.tp)/\(s.fit.bad) bad \(s.fit.fp)/\(s.fit.good) good, held back \(s.selection.tp)/\(s.selection.bad) bad \(s.selection.fp)/\(s.selection.good) good"
+                )
+            }
+        }
+        if let unusable = file.search.unusable, !unusable.isEmpty {
+            print("no usable scores on any training deploy (left out): \(unusable.joined(separator: "; "))")
+        }
+        if let feedback = file.search.feedback, !feedback.isEmpty {
+            print("feedback changed \(feedback.count) calibration(s):")
+            for f in feedback {
+                print(
+                    "  \(f.series) (\(f.rule)): \(f.kind) by \(String(format: "%.2f", f.factor))x after \(f.deployId)"
+                )
             }
         }
         let t = file.trainingCounts

@@ -12,6 +12,18 @@ public struct JudgedDeploy: Sendable, Hashable {
 
     public var paused: Bool { decision.decision == .pause }
 
+    /// A bad deploy paused more than a minute before its labeled fault onset: the right deploy
+    /// for the wrong reason, which counts as a miss (as the outside scorer counts it).
+    public var pausedEarly: Bool {
+        guard truth.label == .bad, paused, let at = decision.pausedAt, let onset = truth.faultOnset else {
+            return false
+        }
+        return at < onset - 60
+    }
+
+    /// Whether the pause counts in precision and recall: a bad deploy's only when not early.
+    public var caught: Bool { paused && !pausedEarly }
+
     /// Minutes from the fault onset to the pause (0 when the guard paused before the fault
     /// showed), for a caught bad deploy.
     public var delayMinutes: Double? {
@@ -43,7 +55,7 @@ public struct DeployCounts: Sendable, Hashable, Codable {
     public init() {}
 
     public init(_ deploys: some Sequence<JudgedDeploy>) {
-        for d in deploys { add(label: d.truth.label, paused: d.paused) }
+        for d in deploys { add(label: d.truth.label, paused: d.caught) }
     }
 
     public mutating func add(label: DeployLabel, paused: Bool) {
@@ -204,15 +216,15 @@ public struct DeployEvaluation: Sendable, Hashable, Codable {
         let sorted = judged.sorted { $0.deploy.id < $1.deploy.id }
         let counts = DeployCounts(sorted)
         deploys = DeployFigures(counts, ci95: Self.bootstrap(sorted, resamples: resamples, seed: seed))
-        delayMinutes = DelayFigures(sorted.compactMap { $0.paused ? $0.delayMinutes : nil })
-        delayBatches = DelayFigures(sorted.compactMap { $0.paused ? $0.delayBatches.map(Double.init) : nil })
+        delayMinutes = DelayFigures(sorted.compactMap { $0.caught ? $0.delayMinutes : nil })
+        delayBatches = DelayFigures(sorted.compactMap { $0.caught ? $0.delayBatches.map(Double.init) : nil })
         var apps: [String: DeployCounts] = [:]
         var kind: [String: AttributedPauses] = [:]
         var detector: [String: AttributedPauses] = [:]
         var mode: [String: AttributedPauses] = [:]
         for d in sorted {
-            apps[d.deploy.app, default: DeployCounts()].add(label: d.truth.label, paused: d.paused)
-            guard d.paused, let first = d.decision.reasons.first else { continue }
+            apps[d.deploy.app, default: DeployCounts()].add(label: d.truth.label, paused: d.caught)
+            guard d.caught, let first = d.decision.reasons.first else { continue }
             func count(_ table: inout [String: AttributedPauses], _ key: String) {
                 switch d.truth.label {
                 case .bad: table[key, default: AttributedPauses()].tp += 1
@@ -225,13 +237,13 @@ public struct DeployEvaluation: Sendable, Hashable, Codable {
             count(&mode, first.mode.rawValue)
         }
         by = Breakdowns(app: apps.mapValues { DeployFigures($0) }, kind: kind, detector: detector, mode: mode)
-        missed = sorted.filter { $0.truth.label == .bad && !$0.paused }.map(\.deploy.id)
+        missed = sorted.filter { $0.truth.label == .bad && !$0.caught }.map(\.deploy.id)
         falsePauses = sorted.filter { $0.truth.label == .good && $0.paused }.map(\.deploy.id)
     }
 
     /// Percentile bootstrap over labeled deploys; `nil` without labeled deploys.
     static func bootstrap(_ judged: [JudgedDeploy], resamples: Int, seed: UInt64) -> DeployFigures.Intervals? {
-        let labeled = judged.filter { $0.truth.label != .unlabeled }.map { ($0.truth.label, $0.paused) }
+        let labeled = judged.filter { $0.truth.label != .unlabeled }.map { ($0.truth.label, $0.caught) }
         guard !labeled.isEmpty, resamples > 0 else { return nil }
         var rng = SplitMix64(seed: seed)
         var p: [Double] = []

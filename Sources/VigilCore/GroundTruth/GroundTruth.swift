@@ -43,6 +43,28 @@ public struct DeployTruth: Sendable, Hashable, Codable {
     public var alertsWithoutVerdict: [String]
     /// One line on why the deploy has its label.
     public var reason: String
+    /// Metrics of alerts labeled `false_positive`: a pause there was normal fluctuation.
+    public var falseAlarmMetrics: [String] = []
+    /// Metrics a `true_positive` alert or a covering `change` incident names.
+    public var confirmedMetrics: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case deployId, label, faultOnset, windows, incidentIds, alertsWithoutVerdict, reason
+        case falseAlarmMetrics, confirmedMetrics
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        deployId = try c.decode(String.self, forKey: .deployId)
+        label = try c.decode(DeployLabel.self, forKey: .label)
+        faultOnset = try c.decodeIfPresent(Int64.self, forKey: .faultOnset)
+        windows = try c.decode([AnomalousWindow].self, forKey: .windows)
+        incidentIds = try c.decode([String].self, forKey: .incidentIds)
+        alertsWithoutVerdict = try c.decode([String].self, forKey: .alertsWithoutVerdict)
+        reason = try c.decode(String.self, forKey: .reason)
+        falseAlarmMetrics = try c.decodeIfPresent([String].self, forKey: .falseAlarmMetrics) ?? []
+        confirmedMetrics = try c.decodeIfPresent([String].self, forKey: .confirmedMetrics) ?? []
+    }
 
     public init(
         deployId: String,
@@ -129,7 +151,7 @@ public enum GroundTruth {
             reason =
                 "alert\(withoutVerdict.count == 1 ? "" : "s") \(withoutVerdict.joined(separator: ", ")) without a verdict"
         }
-        return DeployTruth(
+        var truth = DeployTruth(
             deployId: deploy.id,
             label: label,
             faultOnset: onset,
@@ -138,5 +160,12 @@ public enum GroundTruth {
             alertsWithoutVerdict: withoutVerdict,
             reason: reason
         )
+        truth.falseAlarmMetrics = Array(
+            Set(alerts.filter { verdicts[$0.id] == .falsePositive }.compactMap(\.metric))
+        ).sorted()
+        truth.confirmedMetrics = Array(
+            Set(truePositives.compactMap(\.metric) + changeIncidents.flatMap { $0.metrics ?? allMetrics })
+        ).sorted()
+        return truth
     }
 }

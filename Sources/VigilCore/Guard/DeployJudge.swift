@@ -79,6 +79,10 @@ public struct PauseReason: Sendable, Hashable, Codable {
     public var threshold: Double
     public var expected: Double?
     public var observed: Double?
+    /// The series' calibrated scale: `score / scale` against the rule's threshold `threshold / scale`.
+    public var scale: Double?
+    /// The decision policy of the rule that fired.
+    public var policy: DecisionPolicy?
 
     public init(
         metric: String,
@@ -91,8 +95,12 @@ public struct PauseReason: Sendable, Hashable, Codable {
         score: Double,
         threshold: Double,
         expected: Double?,
-        observed: Double?
+        observed: Double?,
+        scale: Double? = nil,
+        policy: DecisionPolicy? = nil
     ) {
+        self.scale = scale
+        self.policy = policy
         self.metric = metric
         self.kind = kind
         self.scope = scope
@@ -117,6 +125,12 @@ public struct DeployDecision: Sendable, Hashable, Codable {
         public var batch: Int
         public var startedAt: Int64?
         public var decision: Action
+
+        public init(batch: Int, startedAt: Int64?, decision: Action) {
+            self.batch = batch
+            self.startedAt = startedAt
+            self.decision = decision
+        }
 
         enum CodingKeys: String, CodingKey {
             case batch, decision
@@ -182,18 +196,47 @@ public struct DeployJudge: Sendable {
         self.detectors = detectors
     }
 
-    /// The rule that applies to `metric` of the deploy, its scope, and its released hosts' scores.
-    func scores(of metric: MetricSpec, in evidence: DeployEvidence) -> (RuleScope, GuardRule, [HostScores]) {
-        let (scope, rule) = model.rule(app: evidence.deploy.app, kind: metric.kind)
-        let hosts = Self.hostScores(
-            evidence: evidence,
-            metric: metric,
-            config: rule.config,
-            detector: detectors[rule.config]!,
-            baselines: baselines,
-            preDeployWindow: model.preDeployWindow
-        )
-        return (scope, rule, hosts)
+    /// One rule's view of one metric: the rule, its raw threshold on this series, and the
+    /// released hosts' scores under its configuration.
+    public struct RuleScores: Sendable {
+        public var rule: GuardRule
+        /// The raw-score threshold on this series (the rule's threshold times the series' scale).
+        public var threshold: Double
+        /// The series' calibrated scale (1 for an uncalibrated rule).
+        public var scale: Double
+        public var hosts: [HostScores]
+    }
+
+    /// The rule set that applies to `metric` of the deploy, its scope, and each rule's scores.
+    /// Rules that share a configuration and warm-up share their scores.
+    public func scores(of metric: MetricSpec, in evidence: DeployEvidence) -> (scope: RuleScope, rules: [RuleScores]) {
+        let deploy = evidence.deploy
+        let (scope, rules) = model.rules(app: deploy.app, kind: metric.kind)
+        var cache: [ScoreKey: [HostScores]] = [:]
+        var result: [RuleScores] = []
+        for rule in rules {
+            let key = ScoreKey(config: rule.config, warmup: rule.policy.warmupSeconds)
+            let hosts =
+                cache[key]
+                ?? Self.hostScores(
+                    evidence: evidence,
+                    metric: metric,
+                    config: rule.config,
+                    detector: detectors[rule.config]!,
+                    baselines: baselines,
+                    preDeployWindow: model.preDeployWindow,
+                    warmup: rule.policy.warmupSeconds
+                )
+            cache[key] = hosts
+            let scale = rule.calibration?.scale(app: deploy.app, metric: metric.name) ?? 1
+            result.append(RuleScores(rule: rule, threshold: rule.threshold * scale, scale: scale, hosts: hosts))
+        }
+        return (scope, result)
+    }
+
+    struct ScoreKey: Hashable {
+        var config: DetectorConfig
+        var warmup: Int64
     }
 
     /// The decision on one deploy.
@@ -203,33 +246,39 @@ public struct DeployJudge: Sendable {
         var unjudged: [String] = []
         var judged = 0
         for metric in deploy.metrics.sorted(by: { $0.name < $1.name }) {
-            let (scope, rule, hosts) = scores(of: metric, in: evidence)
-            guard !hosts.isEmpty else {
+            let (scope, rules) = scores(of: metric, in: evidence)
+            guard rules.contains(where: { !$0.hosts.isEmpty }) else {
                 unjudged.append(metric.name)
                 continue
             }
             judged += 1
-            guard let fire = Self.metricFiring(hosts, policy: rule.policy, threshold: rule.threshold) else { continue }
-            let fired = fire.hosts
-            let best = fired.max { $0.score < $1.score }!
-            firings.append(
-                (
+            // The rule set is an OR: the metric fires at the earliest firing of any rule.
+            var earliest: (at: Int64, reason: PauseReason)?
+            for r in rules where !r.hosts.isEmpty {
+                guard let fire = Self.metricFiring(r.hosts, policy: r.rule.policy, threshold: r.threshold),
+                    earliest == nil || fire.at < earliest!.at
+                else { continue }
+                let best = fire.hosts.max { $0.score < $1.score }!
+                earliest = (
                     fire.at,
                     PauseReason(
                         metric: metric.name,
                         kind: metric.kind,
                         scope: scope.description,
-                        hosts: fired.map(\.host),
-                        detector: rule.config.description,
-                        mode: hosts[0].mode,
+                        hosts: fire.hosts.map(\.host),
+                        detector: r.rule.config.description,
+                        mode: r.hosts[0].mode,
                         at: fire.at,
                         score: best.score,
-                        threshold: rule.threshold,
+                        threshold: r.threshold,
                         expected: best.expected.isNaN ? nil : best.expected,
-                        observed: best.observed.isNaN ? nil : best.observed
+                        observed: best.observed.isNaN ? nil : best.observed,
+                        scale: r.rule.calibration == nil ? nil : r.scale,
+                        policy: r.rule.policy
                     )
                 )
-            )
+            }
+            if let earliest { firings.append(earliest) }
         }
         firings.sort { ($0.at, $0.reason.metric) < ($1.at, $1.reason.metric) }
         let needed = min(model.metricsAgree, judged)
@@ -280,7 +329,8 @@ public struct DeployJudge: Sendable {
         config: DetectorConfig,
         detector: any AnomalyDetector,
         baselines: BaselineSet,
-        preDeployWindow: Int64
+        preDeployWindow: Int64,
+        warmup: Int64 = 0
     ) -> [HostScores] {
         let scores = hostScores(
             evidence: evidence,
@@ -289,9 +339,11 @@ public struct DeployJudge: Sendable {
             seasonal: config.seasonal,
             detector: detector,
             baselines: baselines,
-            preDeployWindow: preDeployWindow
+            preDeployWindow: preDeployWindow,
+            warmup: warmup
         )
-        if !scores.isEmpty || config.mode == .beforeAfter { return scores }
+        // The fleet modes say where they apply; the older ones fall back to before/after.
+        if !scores.isEmpty || config.mode == .beforeAfter || config.mode.isFleetMode { return scores }
         return hostScores(
             evidence: evidence,
             metric: metric,
@@ -299,7 +351,8 @@ public struct DeployJudge: Sendable {
             seasonal: nil,
             detector: detector,
             baselines: baselines,
-            preDeployWindow: preDeployWindow
+            preDeployWindow: preDeployWindow,
+            warmup: warmup
         )
     }
 
@@ -310,28 +363,50 @@ public struct DeployJudge: Sendable {
         seasonal: SeasonalMethod?,
         detector: any AnomalyDetector,
         baselines: BaselineSet,
-        preDeployWindow: Int64
+        preDeployWindow: Int64,
+        warmup: Int64 = 0
     ) -> [HostScores] {
         let deploy = evidence.deploy
         guard let series = evidence.series[metric.name], !series.isEmpty else { return [] }
         var expectation: (@Sendable ([Int64]) -> [Double])?
-        if mode == .singleMetric {
-            guard let method = seasonal, let baseline = baselines[deploy.app, metric.name, method] else {
+        if mode.usesSeasonal, let method = seasonal {
+            if let baseline = baselines[deploy.app, metric.name, method] {
+                expectation = { baseline.expected(at: $0) }
+            } else if mode == .singleMetric {
                 return []
             }
-            expectation = { baseline.expected(at: $0) }
+        } else if mode == .singleMetric {
+            return []
         }
-        let builder = DetectionInputBuilder(preDeployWindow: preDeployWindow, expectation: expectation)
-        let inputs = builder.inputs(deploy: deploy, metric: metric, series: series, mode: mode)
+        let inputs: [HostDetectionInput]
+        if mode.isFleetMode {
+            inputs = FleetComparison.inputs(
+                deploy: deploy,
+                metric: metric,
+                series: series,
+                mode: mode,
+                preDeployWindow: preDeployWindow,
+                expectation: expectation
+            )
+        } else {
+            let builder = DetectionInputBuilder(preDeployWindow: preDeployWindow, expectation: expectation)
+            inputs = builder.inputs(deploy: deploy, metric: metric, series: series, mode: mode)
+        }
         let end = deploy.effectiveEnd
         let raw = Dictionary(series.map { ($0.host, $0.series) }, uniquingKeysWith: { a, _ in a })
         var result: [HostScores] = []
         result.reserveCapacity(inputs.count)
         for h in inputs {
+            let batchStart =
+                h.batchStart ?? deploy.batches.first { $0.index == h.batch }?.startedAt ?? deploy.startedAt
+            // Warm-up points are dropped before scoring, so a restart blip never enters a
+            // detector's state (a CUSUM would carry it long after the grace).
+            let from = h.targetTimes.prefix { $0 < batchStart + warmup }.count
             let keep = h.targetTimes.prefix { $0 <= end }.count
+            guard keep > from else { continue }
             var input = h.input
-            input.target.removeLast(input.target.count - keep)
-            let times = Array(h.targetTimes.prefix(keep))
+            input.target = Array(input.target[from..<keep])
+            let times = Array(h.targetTimes[from..<keep])
             let scores = detector.scores(for: input)
             var obs = [Double](repeating: .nan, count: times.count)
             var exp = [Double](repeating: .nan, count: times.count)
@@ -343,7 +418,6 @@ public struct DeployJudge: Sendable {
                     exp[i] = mode == .beforeAfter ? referenceMedian : v - input.target[i]
                 }
             }
-            let batchStart = deploy.batches.first { $0.index == h.batch }?.startedAt ?? deploy.startedAt
             result.append(
                 HostScores(
                     host: h.host,
@@ -439,6 +513,48 @@ public struct DeployJudge: Sendable {
         return best
     }
 
+    /// A host's strength among runs that end before `split`, and among all runs.
+    static func hostStrengths(
+        _ host: HostScores,
+        policy: DecisionPolicy,
+        split: Int64?
+    ) -> (before: Double, total: Double) {
+        guard let split else {
+            let s = hostStrength(host, policy: policy)
+            return (-.infinity, s)
+        }
+        let eligibleFrom = host.batchStart + policy.warmupSeconds
+        let c = policy.consecutive
+        var before = -Double.infinity
+        var total = -Double.infinity
+        var runStart = 0
+        for i in host.scores.indices {
+            if host.times[i] < eligibleFrom {
+                runStart = i + 1
+                continue
+            }
+            guard i - runStart + 1 >= c else { continue }
+            var m = Double.infinity
+            for j in (i - c + 1)...i { m = host.scores[j].isNaN ? -.infinity : min(m, host.scores[j]) }
+            total = max(total, m)
+            if host.times[i] < split { before = max(before, m) }
+        }
+        return (before, total)
+    }
+
+    /// The metric's strength before `split` (the metric fires before it above this) and in all:
+    /// each the `minHosts`-th largest host strength (capped at the hosts there are).
+    public static func metricStrength(
+        _ hosts: [HostScores],
+        policy: DecisionPolicy,
+        split: Int64?
+    ) -> (before: Double, total: Double) {
+        guard !hosts.isEmpty else { return (-.infinity, -.infinity) }
+        let all = hosts.map { hostStrengths($0, policy: policy, split: split) }
+        let k = min(policy.minHosts, all.count) - 1
+        return (all.map(\.before).sorted(by: >)[k], all.map(\.total).sorted(by: >)[k])
+    }
+
     /// The metric's strength: the `minHosts`-th largest host strength (capped at the hosts there are).
     public static func metricStrength(_ hosts: [HostScores], policy: DecisionPolicy) -> Double {
         guard !hosts.isEmpty else { return -.infinity }
@@ -455,14 +571,126 @@ extension DeployJudge {
         let deploy = evidence.deploy
         var ratios: [Double] = []
         for metric in deploy.metrics.sorted(by: { $0.name < $1.name }) {
-            let (_, rule, hosts) = scores(of: metric, in: evidence)
-            guard !hosts.isEmpty else { continue }
-            let s = Self.metricStrength(hosts, policy: rule.policy)
-            ratios.append(rule.threshold > 0 ? s / rule.threshold : (s > 0 ? .infinity : -.infinity))
+            let (_, rules) = scores(of: metric, in: evidence)
+            var best = -Double.infinity
+            var any = false
+            for r in rules where !r.hosts.isEmpty {
+                any = true
+                let s = Self.metricStrength(r.hosts, policy: r.rule.policy)
+                best = max(best, r.threshold > 0 ? s / r.threshold : (s > 0 ? .infinity : -.infinity))
+            }
+            if any { ratios.append(best) }
         }
         let k = min(model.metricsAgree, ratios.count)
         guard k > 0 else { return -.infinity }
         return ratios.sorted(by: >)[k - 1]
+    }
+
+    /// Per judged metric, how close it came to firing: the rule that came closest, its peak
+    /// score and threshold in the rule's own (calibrated) units, and when the peak was.
+    /// Strongest first. Explains why a deploy the guard let through got through.
+    public func explain(_ evidence: DeployEvidence) -> [MetricExplanation] {
+        var out: [MetricExplanation] = []
+        for metric in evidence.deploy.metrics.sorted(by: { $0.name < $1.name }) {
+            let (scope, rules) = scores(of: metric, in: evidence)
+            var best: MetricExplanation?
+            for r in rules where !r.hosts.isEmpty {
+                let peaks = r.hosts.map { Self.hostPeak($0, policy: r.rule.policy) }.sorted {
+                    $0.strength > $1.strength
+                }
+                let peak = peaks[min(r.rule.policy.minHosts, peaks.count) - 1]
+                let scale = r.scale > 0 ? r.scale : 1
+                let e = MetricExplanation(
+                    metric: metric.name,
+                    scope: scope.description,
+                    rule: r.rule.name,
+                    peak: peak.strength.isFinite ? peak.strength / scale : 0,
+                    threshold: r.rule.threshold,
+                    at: peak.at,
+                    hosts: r.hosts.count
+                )
+                if best == nil || e.ratio > best!.ratio { best = e }
+            }
+            if let best { out.append(best) }
+        }
+        return out.sorted { ($0.ratio, $1.metric) > ($1.ratio, $0.metric) }
+    }
+
+    /// ``hostStrength(_:policy:)`` and the time of the last point of its best run.
+    static func hostPeak(_ host: HostScores, policy: DecisionPolicy) -> (strength: Double, at: Int64?) {
+        let eligibleFrom = host.batchStart + policy.warmupSeconds
+        let c = policy.consecutive
+        var best = -Double.infinity
+        var at: Int64?
+        var runStart = 0
+        for i in host.scores.indices {
+            if host.times[i] < eligibleFrom {
+                runStart = i + 1
+                continue
+            }
+            guard i - runStart + 1 >= c else { continue }
+            var m = Double.infinity
+            for j in (i - c + 1)...i { m = host.scores[j].isNaN ? -.infinity : min(m, host.scores[j]) }
+            if m > best {
+                best = m
+                at = host.times[i]
+            }
+        }
+        return (best, at)
+    }
+}
+
+/// How close one metric came to firing (``DeployJudge/explain(_:)``).
+public struct MetricExplanation: Sendable, Hashable, Codable {
+    public var metric: String
+    public var scope: String
+    /// The rule that came closest.
+    public var rule: String
+    /// Its peak score, in the rule's threshold units (calibrated when the rule is).
+    public var peak: Double
+    public var threshold: Double
+    /// When the peak was (the end of its best run).
+    public var at: Int64?
+    public var hosts: Int
+
+    /// peak / threshold: above 1 fires.
+    public var ratio: Double { threshold > 0 ? peak / threshold : (peak > 0 ? .infinity : 0) }
+
+    enum CodingKeys: String, CodingKey {
+        case metric, scope, rule, peak, threshold, at, hosts, ratio
+    }
+
+    public init(metric: String, scope: String, rule: String, peak: Double, threshold: Double, at: Int64?, hosts: Int) {
+        self.metric = metric
+        self.scope = scope
+        self.rule = rule
+        self.peak = peak
+        self.threshold = threshold
+        self.at = at
+        self.hosts = hosts
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        metric = try c.decode(String.self, forKey: .metric)
+        scope = try c.decode(String.self, forKey: .scope)
+        rule = try c.decode(String.self, forKey: .rule)
+        peak = try c.decode(Double.self, forKey: .peak)
+        threshold = try c.decode(Double.self, forKey: .threshold)
+        at = try c.decodeIfPresent(Int64.self, forKey: .at)
+        hosts = try c.decode(Int.self, forKey: .hosts)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(metric, forKey: .metric)
+        try c.encode(scope, forKey: .scope)
+        try c.encode(rule, forKey: .rule)
+        try c.encode(peak, forKey: .peak)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encodeIfPresent(at, forKey: .at)
+        try c.encode(hosts, forKey: .hosts)
+        try c.encode(ratio, forKey: .ratio)
     }
 }
 
@@ -527,19 +755,30 @@ extension DeployJudge {
         let deploy = evidence.deploy
         var views: [PointView] = []
         for metric in deploy.metrics.sorted(by: { $0.name < $1.name }) {
-            let (_, rule, hosts) = scores(of: metric, in: evidence)
-            for h in hosts {
-                let eligibleFrom = h.batchStart + rule.policy.warmupSeconds
-                var run = 0
-                var alerts = [Bool](repeating: false, count: h.scores.count)
-                for i in h.scores.indices {
-                    run = h.times[i] >= eligibleFrom && h.scores[i] > rule.threshold ? run + 1 : 0
-                    alerts[i] = run >= rule.policy.consecutive
+            let (_, rules) = scores(of: metric, in: evidence)
+            // A point alerts when any rule of the set alerts there; hosts keep their first rule's grid.
+            var byHost: [String: (times: [Int64], alerts: [Bool])] = [:]
+            var order: [String] = []
+            for r in rules {
+                for h in r.hosts {
+                    let eligibleFrom = h.batchStart + r.rule.policy.warmupSeconds
+                    var run = 0
+                    var entry = byHost[h.host] ?? (h.times, [Bool](repeating: false, count: h.times.count))
+                    if byHost[h.host] == nil { order.append(h.host) }
+                    let index = Dictionary(entry.times.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+                    for i in h.scores.indices {
+                        run = h.times[i] >= eligibleFrom && h.scores[i] > r.threshold ? run + 1 : 0
+                        if run >= r.rule.policy.consecutive, let j = index[h.times[i]] { entry.alerts[j] = true }
+                    }
+                    byHost[h.host] = entry
                 }
-                let truth = h.times.map { t in
-                    windows.contains { $0.contains(metric: metric.name, host: h.host, time: t) }
+            }
+            for host in order {
+                let (times, alerts) = byHost[host]!
+                let truth = times.map { t in
+                    windows.contains { $0.contains(metric: metric.name, host: host, time: t) }
                 }
-                views.append(PointView(metric: metric.name, host: h.host, alerts: alerts, truth: truth))
+                views.append(PointView(metric: metric.name, host: host, alerts: alerts, truth: truth))
             }
         }
         return views

@@ -16,7 +16,7 @@ public struct DetectorConfig: Sendable, Hashable, Codable, CustomStringConvertib
         self.detector = detector
         self.parameters = parameters
         self.mode = mode
-        self.seasonal = mode == .singleMetric ? seasonal : nil
+        self.seasonal = mode.usesSeasonal ? seasonal : nil
     }
 
     /// `tukey(k=3) before_after`, `arima_ksigma(p=1) single_metric/stl`: stable, for reports and logs.
@@ -73,14 +73,27 @@ public struct DecisionPolicy: Sendable, Hashable, Codable, CustomStringConvertib
 public struct GuardRule: Sendable, Hashable, Codable {
     public var config: DetectorConfig
     public var policy: DecisionPolicy
-    /// A point is anomalous when its score is strictly above this.
+    /// A point is anomalous when its score is strictly above this (times the series' scale
+    /// when the rule is calibrated).
     public var threshold: Double
+    /// Per-series scales; `nil` for a raw threshold (models before format 2, the static guard).
+    public var calibration: RuleCalibration?
 
-    public init(config: DetectorConfig, policy: DecisionPolicy, threshold: Double) {
+    public init(config: DetectorConfig, policy: DecisionPolicy, threshold: Double, calibration: RuleCalibration? = nil)
+    {
         self.config = config
         self.policy = policy
         self.threshold = threshold
+        self.calibration = calibration
     }
+
+    /// The raw-score threshold on one series: ``threshold`` times its calibrated scale.
+    public func threshold(app: String, metric: String) -> Double {
+        threshold * (calibration?.scale(app: app, metric: metric) ?? 1)
+    }
+
+    /// `level counterfactual, 3 in a row, warm-up 300 s, 1 host(s)`: the rule without its threshold.
+    public var name: String { "\(config) [\(policy)]" }
 }
 
 /// Where a rule applies: every metric, the metrics of one kind, or every metric of one app.
@@ -121,9 +134,13 @@ public struct ScopedRule: Sendable, Hashable, Codable {
     }
 }
 
-/// The whole decision model of the guard: scoped rules and how metrics combine.
+/// The whole decision model of the guard: scoped rule sets and how metrics combine.
+///
+/// A metric is judged by the rules of its most specific scope that has any (its app's, else
+/// its kind's, else the global ones); it fires when any of them fires (the rule set is an OR),
+/// at the earliest firing.
 public struct GuardModel: Sendable, Hashable, Codable {
-    /// Rules, sorted by scope; exactly one is global.
+    /// Rules, sorted by scope (stable within a scope); at least one is global.
     public private(set) var rules: [ScopedRule]
     /// Metrics that must fire together before the deploy pauses (k of n); capped at the
     /// number of metrics that could be judged.
@@ -141,9 +158,27 @@ public struct GuardModel: Sendable, Hashable, Codable {
         preDeployWindow: Int64 = 7_200,
         seasonalPeriod: Int64 = 86_400
     ) {
-        var all = [ScopedRule(scope: .global, rule: global)]
-        all += overrides.filter { $0.scope != .global }
-        self.rules = all.sorted { $0.scope < $1.scope }
+        self.init(
+            rules: [ScopedRule(scope: .global, rule: global)] + overrides.filter { $0.scope != .global },
+            metricsAgree: metricsAgree,
+            preDeployWindow: preDeployWindow,
+            seasonalPeriod: seasonalPeriod
+        )
+    }
+
+    /// A model from rule sets: every rule with its scope; at least one global rule.
+    ///
+    /// - Precondition: `rules` holds a global rule.
+    public init(
+        rules: [ScopedRule],
+        metricsAgree: Int = 1,
+        preDeployWindow: Int64 = 7_200,
+        seasonalPeriod: Int64 = 86_400
+    ) {
+        precondition(rules.contains { $0.scope == .global }, "a model needs a global rule")
+        // A stable sort: the order of rules within a scope is kept.
+        self.rules = rules.enumerated().sorted { ($0.element.scope, $0.offset) < ($1.element.scope, $1.offset) }
+            .map(\.element)
         self.metricsAgree = max(1, metricsAgree)
         self.preDeployWindow = preDeployWindow
         self.seasonalPeriod = seasonalPeriod
@@ -156,26 +191,30 @@ public struct GuardModel: Sendable, Hashable, Codable {
         case seasonalPeriod = "seasonal_period"
     }
 
-    /// Decoding refuses a model without exactly one global rule, or with k < 1.
+    /// Decoding refuses a model without a global rule, with a non-finite threshold or scale,
+    /// or with k < 1.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let rules = try c.decode([ScopedRule].self, forKey: .rules)
         let agree = try c.decode(Int.self, forKey: .metricsAgree)
-        let globals = rules.filter { $0.scope == .global }
-        guard globals.count == 1, agree >= 1, Set(rules.map(\.scope)).count == rules.count,
-            rules.allSatisfy({ $0.rule.threshold.isFinite })
+        func finiteScales(_ r: GuardRule) -> Bool {
+            guard let cal = r.calibration else { return true }
+            let all = [cal.fallback] + Array(cal.metrics.values) + cal.series.values.map(\.scale)
+            return all.allSatisfy { $0.isFinite && $0 > 0 }
+        }
+        guard rules.contains(where: { $0.scope == .global }), agree >= 1,
+            rules.allSatisfy({ $0.rule.threshold.isFinite && finiteScales($0.rule) })
         else {
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: decoder.codingPath,
                     debugDescription:
-                        "a model needs exactly one global rule, one rule per scope, finite thresholds and metrics_agree >= 1"
+                        "a model needs a global rule, finite thresholds, positive finite scales and metrics_agree >= 1"
                 )
             )
         }
         self.init(
-            global: globals[0].rule,
-            overrides: rules.filter { $0.scope != .global },
+            rules: rules,
             metricsAgree: agree,
             preDeployWindow: try c.decode(Int64.self, forKey: .preDeployWindow),
             seasonalPeriod: try c.decode(Int64.self, forKey: .seasonalPeriod)
@@ -193,23 +232,36 @@ public struct GuardModel: Sendable, Hashable, Codable {
         )
     )
 
+    /// The first global rule.
     public var global: GuardRule { rules.first { $0.scope == .global }!.rule }
 
-    /// The rule for a metric of `kind` of `app`: the app's, else the kind's, else the global one.
+    /// The global rule set.
+    public var globalRules: [GuardRule] { rules.filter { $0.scope == .global }.map(\.rule) }
+
+    /// The rule for a metric of `kind` of `app`: the first of ``rules(app:kind:)``.
     public func rule(app: String, kind: MetricKind?) -> (scope: RuleScope, rule: GuardRule) {
-        if let r = rules.first(where: { $0.scope.app == app }) { return (r.scope, r.rule) }
-        if let kind, let r = rules.first(where: { $0.scope.app == nil && $0.scope.kind == kind }) {
-            return (r.scope, r.rule)
-        }
-        return (.global, global)
+        let set = rules(app: app, kind: kind)
+        return (set.scope, set.rules[0])
     }
 
-    /// A copy with `rule` at `scope`, replacing any rule there.
+    /// The rule set for a metric of `kind` of `app`: the app's, else the kind's, else the global one.
+    public func rules(app: String, kind: MetricKind?) -> (scope: RuleScope, rules: [GuardRule]) {
+        let own = rules.filter { $0.scope.app == app }
+        if !own.isEmpty { return (own[0].scope, own.map(\.rule)) }
+        if let kind {
+            let ofKind = rules.filter { $0.scope.app == nil && $0.scope.kind == kind }
+            if !ofKind.isEmpty { return (ofKind[0].scope, ofKind.map(\.rule)) }
+        }
+        return (.global, globalRules)
+    }
+
+    /// A copy with `rule` as the only rule at `scope`, replacing any there.
     public func setting(_ rule: GuardRule, at scope: RuleScope) -> GuardModel {
         var copy = self
         copy.rules.removeAll { $0.scope == scope }
         copy.rules.append(ScopedRule(scope: scope, rule: rule))
-        copy.rules.sort { $0.scope < $1.scope }
+        copy.rules = copy.rules.enumerated().sorted { ($0.element.scope, $0.offset) < ($1.element.scope, $1.offset) }
+            .map(\.element)
         return copy
     }
 

@@ -24,6 +24,9 @@ public struct SearchSpace: Sendable, Hashable, Codable {
     public var maxThresholds: Int?
     public var preDeployWindow: Int64
     public var seasonalPeriod: Int64
+    /// When set, the search calibrates every candidate on normal operation and grows a global
+    /// rule set (``RuleSetSearch``) instead of one rule per scope.
+    public var calibration: CalibrationSettings?
 
     public init(
         configs: [DetectorConfig],
@@ -46,6 +49,7 @@ public struct SearchSpace: Sendable, Hashable, Codable {
         self.maxThresholds = nil
         self.preDeployWindow = preDeployWindow
         self.seasonalPeriod = seasonalPeriod
+        self.calibration = nil
     }
 
     /// Seasonal methods the configurations need baselines for.
@@ -59,9 +63,25 @@ public struct SearchSpace: Sendable, Hashable, Codable {
 public struct TuningCase: Sendable {
     public var evidence: DeployEvidence
     public var label: DeployLabel
-    public init(evidence: DeployEvidence, label: DeployLabel) {
+    /// For a bad deploy, when its fault began (a pause more than a minute earlier is a miss).
+    public var faultOnset: Int64?
+    /// Metrics whose alerts on this deploy were labeled false positives (feedback).
+    public var falseAlarmMetrics: Set<String>
+    /// Metrics a true-positive alert or a change incident names on this deploy.
+    public var confirmedMetrics: Set<String>
+
+    public init(
+        evidence: DeployEvidence,
+        label: DeployLabel,
+        faultOnset: Int64? = nil,
+        falseAlarmMetrics: Set<String> = [],
+        confirmedMetrics: Set<String> = []
+    ) {
         self.evidence = evidence
         self.label = label
+        self.faultOnset = faultOnset
+        self.falseAlarmMetrics = falseAlarmMetrics
+        self.confirmedMetrics = confirmedMetrics
     }
 }
 
@@ -100,11 +120,63 @@ public struct TuningResult: Sendable, Hashable, Codable {
     public var candidatesEvaluated: Int
     /// Thresholds evaluated in all.
     public var thresholdsEvaluated: Int
+    /// The rule-set search's steps (empty for the one-rule-per-scope search).
+    public var ruleSearch: [RuleSetStep] = []
+    /// Candidates that produced no usable score on any training deploy.
+    public var unusable: [String] = []
+    /// What feedback changed in the calibration.
+    public var feedback: [FeedbackChange] = []
+    /// Normal-operation windows the calibration learned from.
+    public var nullSamples: Int = 0
+    /// Every candidate's calibrated strengths, when probes were given (not encoded).
+    public var candidateTable: CandidateTable?
+
+    public init(
+        model: GuardModel,
+        scopes: [ScopeDecision],
+        training: DeployCounts,
+        feasible: Bool,
+        candidatesEvaluated: Int,
+        thresholdsEvaluated: Int,
+        ruleSearch: [RuleSetStep] = [],
+        unusable: [String] = [],
+        feedback: [FeedbackChange] = [],
+        nullSamples: Int = 0,
+        candidateTable: CandidateTable? = nil
+    ) {
+        self.candidateTable = candidateTable
+        self.model = model
+        self.scopes = scopes
+        self.training = training
+        self.feasible = feasible
+        self.candidatesEvaluated = candidatesEvaluated
+        self.thresholdsEvaluated = thresholdsEvaluated
+        self.ruleSearch = ruleSearch
+        self.unusable = unusable
+        self.feedback = feedback
+        self.nullSamples = nullSamples
+    }
 
     enum CodingKeys: String, CodingKey {
-        case model, scopes, training, feasible
+        case model, scopes, training, feasible, unusable, feedback
         case candidatesEvaluated = "candidates_evaluated"
         case thresholdsEvaluated = "thresholds_evaluated"
+        case ruleSearch = "rule_search"
+        case nullSamples = "null_samples"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(GuardModel.self, forKey: .model)
+        scopes = try c.decode([ScopeDecision].self, forKey: .scopes)
+        training = try c.decode(DeployCounts.self, forKey: .training)
+        feasible = try c.decode(Bool.self, forKey: .feasible)
+        candidatesEvaluated = try c.decode(Int.self, forKey: .candidatesEvaluated)
+        thresholdsEvaluated = try c.decode(Int.self, forKey: .thresholdsEvaluated)
+        ruleSearch = try c.decodeIfPresent([RuleSetStep].self, forKey: .ruleSearch) ?? []
+        unusable = try c.decodeIfPresent([String].self, forKey: .unusable) ?? []
+        feedback = try c.decodeIfPresent([FeedbackChange].self, forKey: .feedback) ?? []
+        nullSamples = try c.decodeIfPresent(Int.self, forKey: .nullSamples) ?? 0
     }
 }
 
@@ -144,6 +216,8 @@ public struct Tuner: Sendable {
     /// - Throws: ``DetectorError`` for a configuration naming an unknown detector or parameter.
     public func tune(
         _ cases: [TuningCase],
+        nulls: [NullSample] = [],
+        probes: [TuningCase] = [],
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws(DetectorError) -> TuningResult {
         let labeled = cases.filter { $0.label != .unlabeled }.sorted {
@@ -159,6 +233,10 @@ public struct Tuner: Sendable {
         }
         let detectors = try space.configs.map { c throws(DetectorError) in
             try DetectorCatalog.make(c.detector, parameters: c.parameters)
+        }
+        if let settings = space.calibration {
+            return RuleSetSearch(space: space, settings: settings, baselines: baselines)
+                .run(labeled, nulls: nulls, probes: probes, detectors: detectors, progress: progress)
         }
         let table = strengths(labeled, detectors: detectors, progress: progress)
         let metrics = labeled.map { $0.evidence.deploy.metrics.sorted { $0.name < $1.name } }
