@@ -16,7 +16,7 @@ struct Vigil: ParsableCommand {
         subcommands: [
             IngestCommand.self, StatusCommand.self, DeploysCommand.self, DetectCommand.self, DatasetsCommand.self,
             TuneCommand.self, EvaluateCommand.self, BundleCommand.self, ReplayCommand.self, RunCommand.self,
-            RunsCommand.self, ScheduleCommand.self, BenchCommand.self, ServeCommand.self,
+            RunsCommand.self, ScheduleCommand.self, BenchCommand.self, ServeCommand.self, BacktestCommand.self,
         ]
     )
 }
