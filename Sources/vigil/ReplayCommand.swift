@@ -76,6 +76,17 @@ struct ReplayCommand: ParsableCommand {
                 )
             }
             if !d.unjudgedMetrics.isEmpty { print("  not judged: \(d.unjudgedMetrics.joined(separator: ", "))") }
+            if deploy != nil && d.decision != .pause {
+                // Why it got through: per metric, the rule that came closest to firing.
+                let explained = judge.explain(try StoreCorpus.evidence(j.deploy, store: store))
+                if !explained.isEmpty { print("  closest to pausing, per metric (peak score / threshold):") }
+                for e in explained {
+                    let when = e.at.map { " at \(RFC3339.format($0))" } ?? ""
+                    print(
+                        "    \(e.metric): \(String(format: "%.3g", e.peak)) / \(String(format: "%.3g", e.threshold)) = \(String(format: "%.2f", e.ratio))\(when), \(e.rule) [\(e.scope), \(e.hosts) host(s)]"
+                    )
+                }
+            }
         }
     }
 }
