@@ -99,7 +99,7 @@ public enum BacktestRun {
                     return TuningCase(
                         evidence: try StoreCorpus.evidence(d, store: store),
                         label: t?.label ?? .unlabeled,
-                        faultOnset: t?.faultOnset
+                        faultOnset: t?.faultStartKnown == true ? t?.faultOnset : nil
                     )
                 }
             }

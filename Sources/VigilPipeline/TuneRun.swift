@@ -66,7 +66,7 @@ public enum TuneRun {
                     TuningCase(
                         evidence: evidence,
                         label: label,
-                        faultOnset: truth?.faultOnset,
+                        faultOnset: truth?.faultStartKnown == true ? truth?.faultOnset : nil,
                         falseAlarmMetrics: Set(truth?.falseAlarmMetrics ?? []),
                         confirmedMetrics: Set(truth?.confirmedMetrics ?? [])
                     )

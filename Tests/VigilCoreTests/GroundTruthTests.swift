@@ -59,6 +59,7 @@ struct GroundTruthTests {
         )
         #expect(truth.label == .bad)
         #expect(truth.faultOnset == Self.t0 + 300)
+        #expect(truth.faultStartKnown)
         #expect(truth.incidentIds == ["early", "late"])
     }
 
@@ -82,6 +83,7 @@ struct GroundTruthTests {
         )
         #expect(truth.label == .bad)
         #expect(truth.faultOnset == Self.t0 + 700)
+        #expect(!truth.faultStartKnown, "an alert fires after the fault began: an upper bound only")
     }
 
     @Test func incidentOnsetWinsOverAlertOnset() {

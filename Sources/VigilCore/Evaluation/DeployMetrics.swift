@@ -12,10 +12,14 @@ public struct JudgedDeploy: Sendable, Hashable {
 
     public var paused: Bool { decision.decision == .pause }
 
-    /// A bad deploy paused more than a minute before its labeled fault onset: the right deploy
-    /// for the wrong reason, which counts as a miss (as the outside scorer counts it).
+    /// A bad deploy paused more than a minute before its fault began, as a `change` incident's
+    /// start says: the right deploy for the wrong reason, which counts as a miss (as the outside
+    /// scorer counts it). An onset taken from a true-positive alert is only an upper bound on
+    /// when the fault began, so it never makes a pause early.
     public var pausedEarly: Bool {
-        guard truth.label == .bad, paused, let at = decision.pausedAt, let onset = truth.faultOnset else {
+        guard truth.label == .bad, truth.faultStartKnown, paused, let at = decision.pausedAt,
+            let onset = truth.faultOnset
+        else {
             return false
         }
         return at < onset - 60

@@ -47,10 +47,14 @@ public struct DeployTruth: Sendable, Hashable, Codable {
     public var falseAlarmMetrics: [String] = []
     /// Metrics a `true_positive` alert or a covering `change` incident names.
     public var confirmedMetrics: [String] = []
+    /// Whether ``faultOnset`` is a `change` incident's start. Otherwise it is the first
+    /// true-positive alert, which fired some time after the fault began: an upper bound, so a
+    /// pause before it is not known to be early.
+    public var faultStartKnown = false
 
     enum CodingKeys: String, CodingKey {
         case deployId, label, faultOnset, windows, incidentIds, alertsWithoutVerdict, reason
-        case falseAlarmMetrics, confirmedMetrics
+        case falseAlarmMetrics, confirmedMetrics, faultStartKnown
     }
 
     public init(from decoder: any Decoder) throws {
@@ -64,6 +68,7 @@ public struct DeployTruth: Sendable, Hashable, Codable {
         reason = try c.decode(String.self, forKey: .reason)
         falseAlarmMetrics = try c.decodeIfPresent([String].self, forKey: .falseAlarmMetrics) ?? []
         confirmedMetrics = try c.decodeIfPresent([String].self, forKey: .confirmedMetrics) ?? []
+        faultStartKnown = try c.decodeIfPresent(Bool.self, forKey: .faultStartKnown) ?? false
     }
 
     public init(
@@ -160,6 +165,7 @@ public enum GroundTruth {
             alertsWithoutVerdict: withoutVerdict,
             reason: reason
         )
+        truth.faultStartKnown = label == .bad && !changeIncidents.isEmpty
         truth.falseAlarmMetrics = Array(
             Set(alerts.filter { verdicts[$0.id] == .falsePositive }.compactMap(\.metric))
         ).sorted()

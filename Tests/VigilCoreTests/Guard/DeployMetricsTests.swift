@@ -66,6 +66,21 @@ struct DeployMetricsTests {
         #expect(DeployEvaluation(all, resamples: 200) == e)
     }
 
+    @Test func aPauseIsEarlyOnlyBeforeAKnownFaultStart() {
+        // Onset from a change incident's start: a pause more than a minute before it is a miss.
+        var early = Self.judged(.bad, paused: true, id: "1", onset: 1_000, pausedAt: 900)
+        early.truth.faultStartKnown = true
+        #expect(early.pausedEarly && !early.caught)
+        var justBefore = Self.judged(.bad, paused: true, id: "2", onset: 1_000, pausedAt: 950)
+        justBefore.truth.faultStartKnown = true
+        #expect(justBefore.caught)
+        // Onset from the first true-positive alert: the fault began before it, so no pause is early.
+        let alertOnset = Self.judged(.bad, paused: true, id: "3", onset: 1_000, pausedAt: 900)
+        #expect(!alertOnset.pausedEarly && alertOnset.caught)
+        let e = DeployEvaluation([early, justBefore, alertOnset], resamples: 10)
+        #expect(e.deploys.tp == 2 && e.deploys.fn == 1 && e.missed == ["1"])
+    }
+
     @Test func emptyDenominatorsAreZeroNotNaN() {
         let e = DeployEvaluation([Self.judged(.good, paused: false, id: "1")], resamples: 10)
         #expect(e.deploys.precision == 0 && e.deploys.recall == 0 && e.deploys.f1 == 0)
