@@ -3,8 +3,8 @@
 ///
 /// A raw z-score of 15 means different things on a quiet success rate and on a spiky p99. For
 /// each series (app, metric) the nightly run collects strengths of the rule where nothing was
-/// wrong — placebo windows cut from before each deploy, good deploys, the app's history for
-/// the fleet-history mode — and keeps a high quantile of them as the series' ``scale``. The
+/// wrong — placebo windows cut from before each deploy, the app's history for the
+/// fleet-history mode — and keeps a high quantile of them as the series' ``scale``. The
 /// rule's threshold is in these units: a metric fires when its raw strength exceeds
 /// `threshold × scale(app, metric)`, so one threshold means about the same rarity on every series.
 ///
