@@ -13,10 +13,7 @@ public enum GzipEnvelope {
     public static let canonicalHeader: [UInt8] = [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]
 
     /// Throws unless `bytes` is one gzip member with the canonical header whose trailer's CRC-32
-    /// and length match the decompressed data, and whose deflate stream is exactly what the
-    /// deterministic writer makes of that data. Deflate has bits a decoder ignores, so without
-    /// the last check a flipped byte could leave a signed bundle's contents intact while its
-    /// bytes (and sha256) changed.
+    /// and length match the decompressed data.
     public static func verify(_ bytes: [UInt8], name: String) throws(ArchiveError) {
         guard bytes.count >= 18, Array(bytes.prefix(10)) == canonicalHeader else {
             throw ArchiveError(code: .corrupt, message: "'\(name)' does not start with the canonical gzip header.")
@@ -30,55 +27,6 @@ public enum GzipEnvelope {
         guard crc == crc32(data), size == UInt32(truncatingIfNeeded: data.count) else {
             throw ArchiveError(code: .corrupt, message: "The gzip trailer of '\(name)' does not match its data.")
         }
-        guard try compressed(data) == bytes else {
-            throw ArchiveError(
-                code: .corrupt,
-                message: "'\(name)' is not the canonical compression of its contents (altered bytes)."
-            )
-        }
-    }
-
-    /// `data` compressed as ``ArchiveWriter`` compresses `.tarGzip` (zlib's output does not
-    /// depend on how the input is split, so one raw entry gives the same stream).
-    static func compressed(_ data: [UInt8]) throws(ArchiveError) -> [UInt8] {
-        final class Sink { var bytes: [UInt8] = [] }
-        let sink = Sink()
-        let retained = Unmanaged.passRetained(sink)
-        defer { retained.release() }
-        guard let a = archive_write_new() else {
-            throw ArchiveError(code: .writeFailed, message: "libarchive could not allocate a writer.")
-        }
-        archive_write_set_format_raw(a)
-        archive_write_add_filter_gzip(a)
-        archive_write_set_options(a, "gzip:!timestamp,gzip:compression-level=6")
-        archive_write_set_bytes_in_last_block(a, 1)
-        var ok =
-            archive_write_open(
-                a,
-                retained.toOpaque(),
-                nil,
-                { _, context, buffer, length in
-                    guard let context, let buffer else { return -1 }
-                    let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
-                    sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
-                    return length
-                },
-                nil
-            ) == ARCHIVE_OK
-        if ok, let entry = archive_entry_new() {
-            archive_entry_set_pathname(entry, "data")
-            archive_entry_set_filetype(entry, CARCHIVE_AE_IFREG)
-            archive_entry_set_size(entry, Int64(data.count))
-            ok = archive_write_header(a, entry) == ARCHIVE_OK
-            archive_entry_free(entry)
-            if ok && !data.isEmpty {
-                ok = data.withUnsafeBytes { archive_write_data(a, $0.baseAddress, $0.count) } == data.count
-            }
-        }
-        ok = archive_write_close(a) == ARCHIVE_OK && ok
-        archive_write_free(a)
-        guard ok else { throw ArchiveError(code: .writeFailed, message: "Cannot recompress for the canonical check.") }
-        return sink.bytes
     }
 
     /// The gzip stream's decompressed bytes.

@@ -140,7 +140,7 @@ public enum BacktestRun {
             }
             for j in today {
                 var closest: [MetricExplanation]?
-                if !j.caught, j.truth.label == .bad {
+                if !j.paused, j.truth.label == .bad {
                     closest = judge.explain(try StoreCorpus.evidence(j.deploy, store: store))
                 }
                 rows.append(

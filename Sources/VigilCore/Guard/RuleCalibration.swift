@@ -58,8 +58,8 @@ public struct RuleCalibration: Sendable, Hashable, Codable {
     ///     NaN is skipped.
     ///   - quantile: the quantile each scale is (0.9: the strength one normal window in ten exceeds).
     ///   - prior: n₀, how many samples the metric's pooled value is worth in the shrinkage.
-    /// - Returns: the calibration; scales are at least 1e-9 (a series that never scores keeps
-    ///   the metric's scale).
+    /// - Returns: the calibration; no scale is below a quarter of the rule's pooled positive
+    ///   quantile (so a series whose samples are all 0 gets a shrunk scale, floored there).
     public static func fit(
         samples: [SeriesKey: [Double]],
         quantile: Double = 0.9,

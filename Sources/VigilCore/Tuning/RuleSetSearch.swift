@@ -125,7 +125,11 @@ struct RuleSetSearch {
         // The fleet-history mode has one pseudo-host: policies that differ only in min_hosts are one candidate.
         let candidates = space.configs.indices.flatMap { c in
             space.policies.indices.compactMap { p -> Candidate? in
-                if space.configs[c].mode == .fleetHistory && space.policies[p].minHosts > 1 { return nil }
+                if space.configs[c].mode == .fleetHistory && space.policies[p].minHosts > 1
+                    && space.policies.contains(where: { $0.minHosts == 1 })
+                {
+                    return nil
+                }
                 return Candidate(config: c, policy: p)
             }
         }
@@ -330,7 +334,7 @@ struct RuleSetSearch {
             }
         }
         if rules.isEmpty {
-            // Nothing pauses a training deploy within the budget: keep the strongest candidate,
+            // Nothing pauses a training deploy within the budget: keep the first usable candidate,
             // silent (an infinite threshold would not encode), and say so.
             let i = candidates.indices.first { usable[$0] } ?? 0
             rules = [

@@ -10,7 +10,7 @@
 /// Source: the variance-ratio (F) test of the two windows, with the reference variance taken
 /// as known; G. E. P. Box, "Non-normality and tests on variances", Biometrika 40, 1953.
 ///
-/// - Complexity: O(n) with running sums.
+/// - Complexity: O(n · window).
 public struct SpreadDetector: AnomalyDetector {
     public static let name = "spread"
     public static let summary = "Variance increase: rolling standard deviation of the standardized target."
@@ -39,28 +39,14 @@ public struct SpreadDetector: AnomalyDetector {
         }
         let values = input.target.map { $0.isNaN ? Double.nan : ($0 - z.location) / z.scale }
         let needed = max(3, window / 2)
-        var sum = 0.0
-        var squares = 0.0
-        var present = 0
         var out = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            let v = values[i]
-            if !v.isNaN {
-                sum += v
-                squares += v * v
-                present += 1
-            }
-            if i >= window {
-                let old = values[i - window]
-                if !old.isNaN {
-                    sum -= old
-                    squares -= old * old
-                    present -= 1
-                }
-            }
-            guard present >= needed, !v.isNaN else { continue }
-            let mean = sum / Double(present)
-            let variance = max(0, (squares - Double(present) * mean * mean) / Double(present - 1))
+        // Each window is summed afresh (two passes): running sums would keep the rounding error
+        // of one huge z (a near-constant reference) long after it left the window.
+        for i in 0..<n where !values[i].isNaN {
+            let window = values[max(0, i - self.window + 1)...i].filter { !$0.isNaN }
+            guard window.count >= needed else { continue }
+            let mean = window.reduce(0, +) / Double(window.count)
+            let variance = window.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(window.count - 1)
             out[i] = cleanScore(variance.squareRoot())
         }
         return out
