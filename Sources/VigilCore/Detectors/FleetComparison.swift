@@ -255,7 +255,26 @@ public enum FleetComparison {
             )
         else { return [] }
         let transform = ValueTransform.choose(unit: metric.unit, sample: Array(mean[g.pre]))
-        let t = mean.map { transform($0) }
+        // Each host centred on its own pre-deploy median before averaging: hosts run at
+        // different levels, so a host missing a minute (a restart mid-rollout) would otherwise
+        // move a raw mean and look like a change.
+        var offsets: [(host: Int, offset: Double)] = []
+        for h in released {
+            let v = g.raw[h][g.pre].map { transform($0) }.filter { !$0.isNaN }
+            if v.count >= 3, let m = Quantile.linear(v, p: 0.5) { offsets.append((h, m)) }
+        }
+        var t = [Double](repeating: .nan, count: n)
+        for k in 0..<n {
+            var sum = 0.0
+            var c = 0
+            for (h, offset) in offsets where !g.raw[h][k].isNaN {
+                let x = transform(g.raw[h][k])
+                guard !x.isNaN else { continue }
+                sum += x - offset
+                c += 1
+            }
+            if c > 0 { t[k] = sum / Double(c) }
+        }
         let before = t[g.pre].filter { !$0.isNaN }
         guard before.count >= 3, let base = Quantile.linear(before, p: 0.5) else { return [] }
         var expected = [Double](repeating: 0, count: n)

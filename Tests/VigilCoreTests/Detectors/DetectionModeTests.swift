@@ -67,6 +67,35 @@ struct DetectionModeTests {
         }
     }
 
+    @Test func fleetHistoryIsNotMovedByAHostMissingMinutes() {
+        // Blue-green: every host released at once, hosts at very different levels, and the
+        // high one misses every other minute after the deploy (restarts). Nothing changed.
+        let blueGreen = Deploy(
+            id: "bg",
+            app: "a",
+            startedAt: Self.t0,
+            finishedAt: Self.t0 + 3600,
+            batches: [Batch(index: 0, startedAt: Self.t0, hosts: ["r1", "r2"])],
+            metrics: [MetricSpec(name: "rt", direction: .up, stepSeconds: 60)]
+        )
+        let low = Self.series("r1", offset: 0, effect: { _ in 0 })
+        var high = Self.series("r2", offset: 200, effect: { _ in 0 })
+        var values = high.series.values
+        for i in stride(from: 121, to: values.count, by: 2) { values[i] = .nan }
+        high = HostSeries(host: "r2", series: RegularSeries(start: high.series.start, step: 60, values: values))
+        let inputs = FleetComparison.inputs(
+            deploy: blueGreen,
+            metric: blueGreen.metrics[0],
+            series: [low, high],
+            mode: .fleetHistory,
+            preDeployWindow: 7200,
+            expectation: nil
+        )
+        #expect(inputs.count == 1)
+        let target = inputs.first?.input.target ?? []
+        #expect(!target.isEmpty && target.allSatisfy { $0.isNaN || abs($0) < 0.05 }, "\(target)")
+    }
+
     @Test func targetsStartAtEachHostsBatchAndReferencesBeforeTheDeploy() {
         let all = ["r1", "r2"].map { Self.series($0, offset: 0, effect: { _ in 0 }) }
         let inputs = DetectionInputBuilder().inputs(
