@@ -523,19 +523,9 @@ public struct DeployJudge: Sendable {
             let s = hostStrength(host, policy: policy)
             return (-.infinity, s)
         }
-        let eligibleFrom = host.batchStart + policy.warmupSeconds
-        let c = policy.consecutive
         var before = -Double.infinity
         var total = -Double.infinity
-        var runStart = 0
-        for i in host.scores.indices {
-            if host.times[i] < eligibleFrom {
-                runStart = i + 1
-                continue
-            }
-            guard i - runStart + 1 >= c else { continue }
-            var m = Double.infinity
-            for j in (i - c + 1)...i { m = host.scores[j].isNaN ? -.infinity : min(m, host.scores[j]) }
+        forEachRun(host, policy: policy) { i, m in
             total = max(total, m)
             if host.times[i] < split { before = max(before, m) }
         }
@@ -618,10 +608,23 @@ extension DeployJudge {
 
     /// ``hostStrength(_:policy:)`` and the time of the last point of its best run.
     static func hostPeak(_ host: HostScores, policy: DecisionPolicy) -> (strength: Double, at: Int64?) {
-        let eligibleFrom = host.batchStart + policy.warmupSeconds
-        let c = policy.consecutive
         var best = -Double.infinity
         var at: Int64?
+        forEachRun(host, policy: policy) { i, m in
+            if m > best {
+                best = m
+                at = host.times[i]
+            }
+        }
+        return (best, at)
+    }
+
+    /// Each run of `consecutive` eligible points (after the warm-up): `body(i, m)` with `i` the
+    /// run's last index and `m` its minimum, −∞ when the run holds a NaN (as in firstFiring).
+    @inline(__always)
+    static func forEachRun(_ host: HostScores, policy: DecisionPolicy, _ body: (Int, Double) -> Void) {
+        let eligibleFrom = host.batchStart + policy.warmupSeconds
+        let c = policy.consecutive
         var runStart = 0
         for i in host.scores.indices {
             if host.times[i] < eligibleFrom {
@@ -631,12 +634,8 @@ extension DeployJudge {
             guard i - runStart + 1 >= c else { continue }
             var m = Double.infinity
             for j in (i - c + 1)...i { m = host.scores[j].isNaN ? -.infinity : min(m, host.scores[j]) }
-            if m > best {
-                best = m
-                at = host.times[i]
-            }
+            body(i, m)
         }
-        return (best, at)
     }
 }
 

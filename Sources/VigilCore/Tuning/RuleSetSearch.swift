@@ -90,8 +90,9 @@ public struct FeedbackChange: Sendable, Hashable, Codable {
 ///    that grades best on the held-back selection deploys.
 /// 3. **Feedback.** A good deploy whose alert was labeled a false positive on a metric, and
 ///    that a kept rule would pause there, raises that series' scale until it would not; a bad
-///    deploy confirmed on a metric that the set misses lowers it until it fires. Each moves a
-///    scale by at most `feedbackLimit`, and every change is reported.
+///    deploy confirmed on a metric that the set misses lowers it until it fires, unless a false
+///    pause has raised it (suppression wins, in either order). Each moves a scale by at most
+///    `feedbackLimit`, and every change is reported.
 ///
 /// A bad deploy counts as caught only when the set first fires at or after a minute before
 /// its fault began (when a `change` incident says when): a pause before the fault existed is
@@ -527,7 +528,7 @@ struct RuleSetSearch {
                             factor: wanted
                         )
                     )
-                } else if c.label == .bad, c.confirmedMetrics.contains(metric.name), s.total[m].isFinite,
+                } else if c.label == .bad, factor <= 1, c.confirmedMetrics.contains(metric.name), s.total[m].isFinite,
                     s.total[m] > 0, s.total[m] <= threshold * entry.scale, !(s.before[m] > threshold * entry.scale)
                 {
                     let wanted = max(1 / limit, s.total[m] / (threshold * base) / 1.05)
