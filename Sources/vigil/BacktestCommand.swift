@@ -11,16 +11,15 @@ struct BacktestCommand: ParsableCommand {
         commandName: "backtest",
         abstract: "Walk-forward evaluation: for each day, tune on the days before it, then judge that day.",
         discussion: """
-            For every UTC day in [--from, --to), the pipeline's search runs as the nightly job would
-            have run that morning: on the deploys and labels of the archives whose period had ended
-            (every such day trains; the pipeline's validation split is not held back, since the
-            judged day is the held-out data). The tuned model then judges that day's deploys through
-            the guard's own code. Figures are pooled over the days with bootstrap 95% intervals,
-            beside what the guard that actually ran did (its pauses and rollbacks, from the archives),
-            and per day. A pause more than a minute before a bad deploy's labeled fault onset counts
-            as a miss.
+            For every UTC day in [--from, --to), the pipeline's search runs as the nightly job \
+            would have run that morning: on the deploys and labels of the archives whose period \
+            had ended (every such day trains; the judged day is the held-out data). The tuned \
+            model then judges that day's deploys through the guard's own code. Figures are pooled \
+            over the days with bootstrap 95% intervals, beside what the guard that actually ran \
+            did (its pauses and rollbacks, from the archives), and per day. A pause more than a \
+            minute before a bad deploy's fault began (a change incident's start) counts as a miss.
 
-            --inputs ingests archives first (into --store, or a temporary store that is removed
+            --inputs ingests archives first (into --store, or a temporary store that is removed \
             afterwards). Example:
               vigil backtest Pipelines/nightly.yaml --inputs exports/ --from 2026-11-07 --to 2026-11-16
             """
