@@ -190,17 +190,7 @@ public enum RecordedGuard {
         let stops = deploy.alerts.filter { ["paused", "pause", "rolled_back", "rollback"].contains($0.action ?? "") }
             .sorted { ($0.at, $0.id) < ($1.at, $1.id) }
         let batches = deploy.batches.sorted { $0.index < $1.index }
-        guard let first = stops.first else {
-            return DeployDecision(
-                deployId: deploy.id,
-                decision: .continue,
-                pausedAt: nil,
-                batch: nil,
-                reasons: [],
-                timeline: batches.map { .init(batch: $0.index, startedAt: $0.startedAt, decision: .continue) },
-                unjudgedMetrics: []
-            )
-        }
+        guard let first = stops.first else { return .continued(deploy) }
         let running = batches.last { ($0.startedAt ?? deploy.startedAt) <= first.at }
         return DeployDecision(
             deployId: deploy.id,

@@ -118,6 +118,14 @@ struct TuneTests {
             "search.split.validation_days"
         ),
         ("name: 'a b'\nsearch:\n  detectors:\n    - name: zscore\n", 1, "name"),
+        (
+            "name: x\nsearch:\n  calibration:\n    rule_set: best\n  detectors:\n    - name: level\n", 4,
+            "search.calibration.rule_set"
+        ),
+        (
+            "name: x\nsearch:\n  calibration:\n    quantile: 1.5\n  detectors:\n    - name: level\n", 4,
+            "search.calibration.quantile"
+        ),
     ])
     func badPipelinesNameTheLineAndKey(yaml: String, line: Int, key: String) {
         do {

@@ -138,6 +138,21 @@ public struct DeployDecision: Sendable, Hashable, Codable {
         }
     }
 
+    /// The deploy went on: every batch continued.
+    public static func continued(_ deploy: Deploy, unjudgedMetrics: [String] = []) -> DeployDecision {
+        DeployDecision(
+            deployId: deploy.id,
+            decision: .continue,
+            pausedAt: nil,
+            batch: nil,
+            reasons: [],
+            timeline: deploy.batches.sorted { $0.index < $1.index }.map {
+                .init(batch: $0.index, startedAt: $0.startedAt, decision: .continue)
+            },
+            unjudgedMetrics: unjudgedMetrics
+        )
+    }
+
     public var deployId: String
     public var decision: Action
     public var pausedAt: Int64?
@@ -306,15 +321,7 @@ public struct DeployJudge: Sendable {
                 unjudgedMetrics: unjudged
             )
         }
-        return DeployDecision(
-            deployId: deploy.id,
-            decision: .continue,
-            pausedAt: nil,
-            batch: nil,
-            reasons: [],
-            timeline: batches.map { .init(batch: $0.index, startedAt: $0.startedAt, decision: .continue) },
-            unjudgedMetrics: unjudged
-        )
+        return .continued(deploy, unjudgedMetrics: unjudged)
     }
 
     /// Scores of every released host of `metric` under `config`, target points up to the deploy's end.
