@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole nightly pipeline on the bundled sample data and says where the results are:
-# ingest -> tune -> evaluate -> gate -> bundle -> publish -> report, into a fresh .demo folder.
+# ingest -> tune -> evaluate -> backtest -> gate -> bundle -> publish -> report, into a fresh .demo folder.
 set -euo pipefail
 demo_dir=${1:-.demo}
 bin="$(swift build --show-bin-path)/vigil"

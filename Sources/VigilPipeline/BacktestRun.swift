@@ -38,9 +38,12 @@ public enum BacktestRun {
         public var app: String
         /// For a deploy that got through: how close each metric came.
         public var closest: [MetricExplanation]?
+        /// For a bad deploy: the metrics its change incidents named.
+        public var affectedMetrics: [String]?
 
         enum CodingKeys: String, CodingKey {
             case decision, truth, caught, app, closest
+            case affectedMetrics = "affected_metrics"
         }
     }
 
@@ -53,21 +56,43 @@ public enum BacktestRun {
         public var model: DeployEvaluation
         public var recordedGuard: DeployEvaluation
         public var deploys: [Judged]
+        /// Days left out because no labeled deploy was known before them (nothing to train on).
+        public var untrainedDays: [String]
 
         enum CodingKeys: String, CodingKey {
             case pipeline, from, to, days, model, deploys
             case recordedGuard = "recorded_guard"
+            case untrainedDays = "untrained_days"
         }
+    }
+
+    /// One line on why a bad deploy got through: per metric, the rule that came closest.
+    /// The metrics the post-mortem named come first; then the closest of the others.
+    public static func whyMissed(_ closest: [MetricExplanation], affected: Set<String>) -> String {
+        func text(_ e: MetricExplanation) -> String {
+            "\(e.metric) \(String(format: "%.3f", e.peak)) of \(String(format: "%.3f", e.threshold)) (\(e.rule), \(e.scope))"
+        }
+        guard !closest.isEmpty else { return "no metric could be judged" }
+        let named = closest.filter { affected.contains($0.metric) }
+        let other = closest.first { !affected.contains($0.metric) }
+        var parts: [String] = []
+        if !named.isEmpty { parts.append("on the affected metrics: " + named.map(text).joined(separator: "; ")) }
+        if let other { parts.append((affected.isEmpty ? "closest: " : "closest elsewhere: ") + text(other)) }
+        return parts.joined(separator: "; ")
     }
 
     /// Walks forward over the UTC days in `[from, to)`.
     ///
-    /// - Parameter progress: called with each day's date as it starts.
+    /// - Parameters:
+    ///   - skipUntrainedDays: leave out (and list) a day before which no labeled deploy is
+    ///     known, instead of failing; the nightly report's section does, `vigil backtest` does not.
+    ///   - progress: called with each day's date as it starts.
     public static func run(
         pipeline: PipelineDefinition,
         store: HistoryStore,
         from: Int64,
         to: Int64,
+        skipUntrainedDays: Bool = false,
         progress: (@Sendable (String) -> Void)? = nil
     ) throws -> Report {
         guard from < to else { throw StageError("--from must be before --to.") }
@@ -76,6 +101,7 @@ public enum BacktestRun {
         var judged: [JudgedDeploy] = []
         var recorded: [JudgedDeploy] = []
         var rows: [Judged] = []
+        var untrained: [String] = []
         var day = from - ((from % 86_400) + 86_400) % 86_400
         while day < to {
             let next = day + 86_400
@@ -87,6 +113,10 @@ public enum BacktestRun {
             let started = Date()
             let known = try StoreCorpus(store: store, knownAt: day)
             guard known.deploys.contains(where: { known.truths[$0.id]?.label != .unlabeled }) else {
+                if skipUntrainedDays {
+                    untrained.append(date)
+                    continue
+                }
                 throw StageError("No labeled deploy is known before \(date): start the backtest later.")
             }
             // A research hook: VIGIL_BACKTEST_DUMP=DIR writes every candidate's calibrated
@@ -149,7 +179,9 @@ public enum BacktestRun {
                         truth: j.truth.label,
                         caught: j.caught,
                         app: j.deploy.app,
-                        closest: closest
+                        closest: closest,
+                        affectedMetrics: j.truth.label == .bad
+                            ? Set(j.truth.windows.filter { $0.cause == .change }.flatMap(\.metrics)).sorted() : nil
                     )
                 )
             }
@@ -169,6 +201,9 @@ public enum BacktestRun {
             )
         }
         guard !judged.isEmpty else {
+            if !untrained.isEmpty {
+                throw StageError("No labeled deploy is known before \(untrained.last ?? ""): nothing to train on.")
+            }
             throw StageError("No deploy started between \(RFC3339.format(from)) and \(RFC3339.format(to)).")
         }
         return Report(
@@ -178,7 +213,8 @@ public enum BacktestRun {
             days: days,
             model: DeployEvaluation(judged),
             recordedGuard: DeployEvaluation(recorded),
-            deploys: rows
+            deploys: rows,
+            untrainedDays: untrained
         )
     }
 }

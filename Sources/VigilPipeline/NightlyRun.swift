@@ -5,10 +5,10 @@ internal import VigilGuard
 internal import VigilReport
 public import VigilStore
 
-/// `vigil run`: ingest → tune → evaluate → gate → bundle → publish → report, each stage
+/// `vigil run`: ingest → tune → evaluate → backtest → gate → bundle → publish → report, each stage
 /// recorded in the store's run history, resumable from the last finished stage.
 public struct NightlyRun: Sendable {
-    public static let stages = ["ingest", "tune", "evaluate", "gate", "bundle", "publish", "report"]
+    public static let stages = ["ingest", "tune", "evaluate", "backtest", "gate", "bundle", "publish", "report"]
 
     /// Paths the run uses; stored with the run so that a resumed run uses the same ones.
     public struct Options: Sendable, Hashable, Codable {
@@ -95,6 +95,14 @@ public struct NightlyRun: Sendable {
             var what: String
             var detail: String
         }
+    }
+
+    /// What the backtest stage keeps for the report: the last days judged walk-forward.
+    struct WalkForward: Codable {
+        var days: Int
+        var report: BacktestRun.Report?
+        /// Why there is no report (switched off, or nothing to train on).
+        var note: String?
     }
 
     public var definition: PipelineDefinition
@@ -223,6 +231,16 @@ public struct NightlyRun: Sendable {
                 "baseline_f1": evaluation.baseline.map { fixed3($0.deploys.f1) } ?? "none",
                 "stable_f1": evaluation.stable.map { fixed3($0.deploys.f1) } ?? "none",
             ]
+        case "backtest":
+            let walk = try walkForward(store: store)
+            try AtomicFile.write(Array(try BundleFormat.encoder().encode(walk)), to: "\(dir)/backtest.json")
+            guard let r = walk.report else { return ["note": walk.note ?? ""] }
+            return [
+                "days": String(r.days.count),
+                "recall": fixed3(r.model.deploys.recall),
+                "precision": fixed3(r.model.deploys.precision),
+                "false_pauses_per_100": String(format: "%.1f", r.model.deploys.falsePausesPer100),
+            ]
         case "gate":
             let model = try ModelFile.load(path: "\(dir)/model.json")
             let key = try SigningKeys.privateKey(path: options.signingKey)
@@ -298,6 +316,31 @@ public struct NightlyRun: Sendable {
         )
     }
 
+    /// The last `backtest.days` days with deploys, judged walk-forward (``BacktestRun``).
+    func walkForward(store: HistoryStore) throws -> WalkForward {
+        let n = definition.walkForwardDays
+        guard n > 0 else { return WalkForward(days: 0, report: nil, note: "switched off (backtest.days: 0)") }
+        let days = Set(
+            try StoreCorpus(store: store).deploys.map { $0.startedAt - (($0.startedAt % 86_400) + 86_400) % 86_400 }
+        )
+        .sorted().suffix(n)
+        guard let first = days.first, let last = days.last else {
+            return WalkForward(days: n, report: nil, note: "no deploy in the store")
+        }
+        do {
+            let report = try BacktestRun.run(
+                pipeline: definition,
+                store: store,
+                from: first,
+                to: last + 86_400,
+                skipUntrainedDays: true
+            )
+            return WalkForward(days: n, report: report, note: nil)
+        } catch let error as StageError {
+            return WalkForward(days: n, report: nil, note: error.description)
+        }
+    }
+
     /// The validation figures of the model, the static baseline and the current stable bundle,
     /// the threshold curve, the worst stories and the rule changes against stable.
     func evaluate(_ model: ModelFile, store: HistoryStore, registry: Registry) throws -> Evaluation {
@@ -344,16 +387,18 @@ public struct NightlyRun: Sendable {
             )
         }
         for j in judged where j.truth.label == .bad && !j.caught {
-            let metrics = Set(j.truth.windows.filter { $0.cause == .change }.flatMap(\.metrics)).sorted()
+            let metrics = Set(j.truth.windows.filter { $0.cause == .change }.flatMap(\.metrics))
+            let closest = judge.explain(try StoreCorpus.evidence(j.deploy, store: store))
             stories.append(
                 .init(
                     deployId: j.deploy.id,
                     app: j.deploy.app,
-                    what: "miss",
+                    what: j.paused ? "miss (paused before the fault began)" : "miss",
                     detail:
-                        "\(j.truth.reason); affected metrics: \(metrics.isEmpty ? "unknown" : metrics.joined(separator: ", "))"
+                        "\(j.truth.reason); affected metrics: \(metrics.isEmpty ? "unknown" : metrics.sorted().joined(separator: ", "))"
                         + (j.decision.unjudgedMetrics.isEmpty
                             ? "" : "; not judged: \(j.decision.unjudgedMetrics.joined(separator: ", "))")
+                        + (j.paused ? "" : "; " + BacktestRun.whyMissed(closest, affected: metrics))
                 )
             )
         }
@@ -406,6 +451,12 @@ public struct NightlyRun: Sendable {
         input.curve = evaluation.curve
         input.stories = evaluation.stories.map {
             .init(deployId: $0.deployId, app: $0.app, what: $0.what, detail: $0.detail)
+        }
+        if let walk = try? decoder.decode(
+            WalkForward.self,
+            from: FileManager.default.contents(atPath: "\(dir)/backtest.json") ?? Data()
+        ), walk.days > 0 {
+            input.walkForward = Self.section(walk)
         }
         let status = try store.status()
         let l = status.labels
@@ -460,6 +511,31 @@ public struct NightlyRun: Sendable {
         let index = ReportRenderer.index(reports: all)
         try AtomicFile.write(index.contents, to: "\(options.reports)/\(index.path)")
         return "\(folder)/\(files[0].path)"
+    }
+
+    static func section(_ walk: WalkForward) -> ReportInput.WalkForward {
+        var w = ReportInput.WalkForward(days: walk.days)
+        w.note = walk.note
+        guard let r = walk.report else { return w }
+        w.from = String(r.from.prefix(10))
+        w.to = String(r.to.prefix(10))
+        w.model = r.model
+        w.recordedGuard = r.recordedGuard
+        w.untrained = r.untrainedDays
+        w.perDay = r.days.map {
+            .init(date: $0.date, model: $0.model, recordedGuard: $0.recordedGuard, threshold: $0.threshold)
+        }
+        w.misses = r.deploys.filter { $0.truth == .bad && !$0.caught }.map { m in
+            .init(
+                deployId: m.decision.deployId,
+                app: m.app,
+                what: "miss",
+                detail: m.decision.decision == .pause
+                    ? "paused before the fault began"
+                    : BacktestRun.whyMissed(m.closest ?? [], affected: Set(m.affectedMetrics ?? []))
+            )
+        }
+        return w
     }
 
     func summarize(runId: String, dir: String, store: HistoryStore) throws -> Summary {

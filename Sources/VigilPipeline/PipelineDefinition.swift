@@ -50,6 +50,9 @@ public struct PipelineDefinition: Sendable {
     public var gate: GateTolerances
     /// Bundles the registry keeps besides every bundle ever stable.
     public var keepBundles: Int
+    /// Days the nightly report's walk-forward section judges (the last days with deploys,
+    /// each with a model tuned on what was known before it); 0 leaves the section out.
+    public var walkForwardDays: Int
     public var notify: Notify?
     public var split: Split
     public var space: SearchSpace
@@ -81,7 +84,8 @@ public struct PipelineDefinition: Sendable {
             root,
             key: "",
             allowed: [
-                "name", "store", "inputs", "registry", "reports", "schedule", "gate", "retention", "notify", "search",
+                "name", "store", "inputs", "registry", "reports", "schedule", "gate", "retention", "backtest", "notify",
+                "search",
             ]
         )
         guard let nameNode = top["name"] else {
@@ -135,6 +139,11 @@ public struct PipelineDefinition: Sendable {
             let m = try r.mapping(n, key: "retention", allowed: ["keep_bundles"])
             if let k = m["keep_bundles"] { keep = try r.integer(k, key: "retention.keep_bundles", minimum: 1) }
         }
+        var walkForwardDays = 4
+        if let n = top["backtest"] {
+            let m = try r.mapping(n, key: "backtest", allowed: ["days"])
+            if let d = m["days"] { walkForwardDays = try r.integer(d, key: "backtest.days", minimum: 0) }
+        }
         var notify: Notify?
         if let n = top["notify"] {
             let m = try r.mapping(n, key: "notify", allowed: ["command", "webhook", "on"])
@@ -166,6 +175,7 @@ public struct PipelineDefinition: Sendable {
             schedule: schedule,
             gate: gate,
             keepBundles: keep,
+            walkForwardDays: walkForwardDays,
             notify: notify,
             split: split,
             space: space,

@@ -31,6 +31,43 @@ public struct ReportInput: Sendable, Hashable {
         }
     }
 
+    /// The last days judged walk-forward: each by a model tuned on what was known before it.
+    public struct WalkForward: Sendable, Hashable {
+        public struct Day: Sendable, Hashable {
+            public var date: String
+            public var model: DeployCounts
+            public var recordedGuard: DeployCounts
+            public var threshold: Double?
+            public init(date: String, model: DeployCounts, recordedGuard: DeployCounts, threshold: Double?) {
+                self.date = date
+                self.model = model
+                self.recordedGuard = recordedGuard
+                self.threshold = threshold
+            }
+        }
+
+        /// The days asked for (`backtest.days`).
+        public var days: Int
+        public var from: String?
+        public var to: String?
+        public var model: DeployEvaluation?
+        public var recordedGuard: DeployEvaluation?
+        public var perDay: [Day]
+        /// Bad deploys let through, with what came closest to pausing them.
+        public var misses: [Story]
+        /// Days with nothing to train on (no labeled deploy known before them).
+        public var untrained: [String]
+        /// Why the section is empty, when it is.
+        public var note: String?
+
+        public init(days: Int) {
+            self.days = days
+            perDay = []
+            misses = []
+            untrained = []
+        }
+    }
+
     public struct Stage: Sendable, Hashable {
         public var name: String
         public var status: String
@@ -54,6 +91,7 @@ public struct ReportInput: Sendable, Hashable {
     public var stableVersion: String?
     public var curve: [ThresholdPoint]
     public var stories: [Story]
+    public var walkForward: WalkForward?
     /// Label coverage and data quality, as label: value rows.
     public var coverage: [(String, String)]
     public var problems: [(kind: String, severity: String, count: Int)]
@@ -208,6 +246,8 @@ public enum ReportRenderer {
         }
         md.blank()
 
+        if let w = r.walkForward { renderWalkForward(w, into: &md) }
+
         md.line("## Label coverage and data quality")
         md.blank()
         md.table(["", ""], r.coverage.map { [$0.0, $0.1] })
@@ -272,6 +312,59 @@ public enum ReportRenderer {
             )
         }
         return files
+    }
+
+    static func renderWalkForward(_ w: ReportInput.WalkForward, into md: inout Markdown) {
+        md.line("## Last \(w.days) days, walk-forward")
+        md.blank()
+        guard let model = w.model, let recorded = w.recordedGuard, let from = w.from, let to = w.to else {
+            md.line("Not judged: \(w.note ?? "no deploy to judge").")
+            md.blank()
+            return
+        }
+        md.line(
+            "Deploys that started from \(from) to \(to) (exclusive), each day judged by a model tuned as this pipeline tunes, on the deploys and labels known before that day; `vigil backtest` runs the same code. Beside it, what the guard that ran online did (its pauses and rollbacks, from the archives)."
+        )
+        md.blank()
+        md.table(
+            ["", "precision (95% CI)", "recall (95% CI)", "F1", "false pauses / 100 good (95% CI)", "tp", "fp", "fn"],
+            [("this pipeline", model), ("recorded guard", recorded)].map { name, e in
+                let d = e.deploys
+                let ci = d.ci95
+                func range(_ i: Interval?, _ format: (Double) -> String) -> String {
+                    i.map { " (\(format($0.low))–\(format($0.high)))" } ?? ""
+                }
+                return [
+                    name, f3(d.precision) + range(ci?.precision, f3), f3(d.recall) + range(ci?.recall, f3), f3(d.f1),
+                    f1(d.falsePausesPer100) + range(ci?.falsePausesPer100, f1), "\(d.tp)", "\(d.fp)", "\(d.fn)",
+                ]
+            }
+        )
+        md.blank()
+        md.table(
+            ["day", "deploys", "bad", "caught", "false pauses", "recorded guard caught / false", "threshold"],
+            w.perDay.map { day in
+                let c = day.model
+                let g = day.recordedGuard
+                return [
+                    day.date, "\(c.bad + c.good + c.unlabeled)", "\(c.bad)", "\(c.tp)", "\(c.fp)", "\(g.tp) / \(g.fp)",
+                    day.threshold.map(f3) ?? "–",
+                ]
+            }
+        )
+        md.blank()
+        if !w.untrained.isEmpty {
+            md.line("Not judged, nothing known to train on before them: \(w.untrained.joined(separator: ", ")).")
+            md.blank()
+        }
+        if w.misses.isEmpty {
+            md.line("No bad deploy got through.")
+        } else {
+            md.line("Bad deploys that got through, and what came closest to pausing them (peak score of threshold):")
+            md.blank()
+            md.table(["deploy", "app", "why it got through"], w.misses.map { [$0.deployId, $0.app, $0.detail] })
+        }
+        md.blank()
     }
 
     /// `Reports/README.md`: the runs, newest first, from the report file names.

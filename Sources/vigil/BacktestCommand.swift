@@ -132,7 +132,7 @@ struct BacktestCommand: ParsableCommand {
     }
 }
 
-/// The human-readable backtest summary (also used by the nightly report's walk-forward section).
+/// The human-readable backtest summary (the nightly report renders the same figures as Markdown).
 enum BacktestText {
     static func render(_ r: BacktestRun.Report) -> String {
         func line(_ name: String, _ e: DeployEvaluation) -> String {
@@ -165,15 +165,18 @@ enum BacktestText {
         let missed = r.deploys.filter { $0.truth == .bad && !$0.caught }
         if !missed.isEmpty {
             out.append("")
-            out.append("bad deploys let through, and the metric that came closest:")
+            out.append("bad deploys let through, and what came closest to pausing them (peak score of threshold):")
             for m in missed {
-                let c = m.closest?.first
-                out.append(
-                    "  \(m.decision.deployId) (\(m.app)): "
-                        + (c.map { "\($0.metric) peak \(f3($0.peak)) vs threshold \(f3($0.threshold)) (\($0.rule))" }
-                            ?? "nothing judged")
-                )
+                let why =
+                    m.decision.decision == .pause
+                    ? "paused before the fault began"
+                    : BacktestRun.whyMissed(m.closest ?? [], affected: Set(m.affectedMetrics ?? []))
+                out.append("  \(m.decision.deployId) (\(m.app)): \(why)")
             }
+        }
+        if !r.untrainedDays.isEmpty {
+            out.append("")
+            out.append("not judged, nothing known to train on before them: \(r.untrainedDays.joined(separator: ", "))")
         }
         return out.joined(separator: "\n")
     }

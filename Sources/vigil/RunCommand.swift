@@ -9,7 +9,7 @@ import VigilStore
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a pipeline: ingest → tune → evaluate → gate → bundle → publish → report.",
+        abstract: "Run a pipeline: ingest → tune → evaluate → backtest → gate → bundle → publish → report.",
         discussion: """
             Paths come from the pipeline file; the flags override them, so one pipeline runs on
             another corpus. Every stage is recorded in the store's run history; a run that crashed

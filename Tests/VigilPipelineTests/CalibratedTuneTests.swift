@@ -86,4 +86,26 @@ struct CalibratedTuneTests {
         #expect(after.days.map(\.threshold) == report.days.map(\.threshold))
         #expect(after.model.deploys.bad == report.deploys.count)
     }
+
+    /// A miss is explained on the metrics the post-mortem named first, then the closest other.
+    @Test func aMissIsExplainedOnItsAffectedMetricsFirst() {
+        func e(_ metric: String, _ peak: Double) -> MetricExplanation {
+            MetricExplanation(
+                metric: metric,
+                scope: "global",
+                rule: "level",
+                peak: peak,
+                threshold: 4,
+                at: nil,
+                hosts: 1
+            )
+        }
+        let closest = [e("qps", 3), e("rt.p99", 2), e("cpu.util", 1)]
+        #expect(
+            BacktestRun.whyMissed(closest, affected: ["cpu.util"])
+                == "on the affected metrics: cpu.util 1.000 of 4.000 (level, global); closest elsewhere: qps 3.000 of 4.000 (level, global)"
+        )
+        #expect(BacktestRun.whyMissed(closest, affected: []) == "closest: qps 3.000 of 4.000 (level, global)")
+        #expect(BacktestRun.whyMissed([], affected: ["qps"]) == "no metric could be judged")
+    }
 }

@@ -126,6 +126,8 @@ struct TuneTests {
             "name: x\nsearch:\n  calibration:\n    quantile: 1.5\n  detectors:\n    - name: level\n", 4,
             "search.calibration.quantile"
         ),
+        ("name: x\nbacktest:\n  days: -1\nsearch:\n  detectors:\n    - name: level\n", 3, "backtest.days"),
+        ("name: x\nbacktest:\n  weeks: 1\nsearch:\n  detectors:\n    - name: level\n", 3, "backtest.weeks"),
     ])
     func badPipelinesNameTheLineAndKey(yaml: String, line: Int, key: String) {
         do {
@@ -158,6 +160,9 @@ struct TuneTests {
         #expect(p.space.configs.count == 4)
         #expect(p.space.seasonalMethods == [.stl, .profile])
         #expect(p.split == .validationDays(4))
+        #expect(p.walkForwardDays == 4)
+        let off = try PipelineDefinition.parse("backtest:\n  days: 0\n" + yaml, path: "grid.yaml")
+        #expect(off.walkForwardDays == 0)
     }
 
     @Test func theCommittedPipelineIsValid() throws {

@@ -90,6 +90,28 @@ struct ReportTests {
             factors: ThresholdPoint.standardFactors
         )
         r.stories = [.init(deployId: "d-7", app: "cart", what: "false pause", detail: "rt.p99 on h | score 7 > 5")]
+        var walk = ReportInput.WalkForward(days: 3)
+        walk.from = "2026-11-12"
+        walk.to = "2026-11-15"
+        walk.model = evaluation(tp: 4, fp: 1, fn: 1, good: 40, app: "cart")
+        walk.recordedGuard = evaluation(tp: 3, fp: 9, fn: 2, good: 40, app: "cart")
+        walk.perDay = [
+            .init(
+                date: "2026-11-13",
+                model: figures(tp: 2, fp: 1, fn: 0, good: 20),
+                recordedGuard: figures(tp: 1, fp: 4, fn: 1, good: 20),
+                threshold: 6.5
+            ),
+            .init(
+                date: "2026-11-14",
+                model: figures(tp: 2, fp: 0, fn: 1, good: 20),
+                recordedGuard: figures(tp: 2, fp: 5, fn: 1, good: 20),
+                threshold: nil
+            ),
+        ]
+        walk.untrained = ["2026-11-12"]
+        walk.misses = [.init(deployId: "d-9", app: "cart", what: "miss", detail: "closest: cpu.util 2.000 of 6.500")]
+        r.walkForward = walk
         r.coverage = [("deploys", "39 (8 bad, 30 good, 1 unlabeled)")]
         r.problems = [("duplicate_rows", "warning", 3)]
         r.search = [("objective", "maximize F1")]
@@ -127,7 +149,10 @@ struct ReportTests {
         let text = String(decoding: ReportRenderer.render(Self.input)[0].contents, as: UTF8.self)
         let sections = [
             "**Bundle 2026.11.15.1", "## Deploy-level figures", "vs stable", "## Breakdowns", "### By app",
-            "## Threshold sensitivity", "## Worst false pauses", "## Label coverage", "## The search",
+            "## Threshold sensitivity", "## Worst false pauses", "## Last 3 days, walk-forward",
+            "| this pipeline | 0.800 (", "| recorded guard |", "| 2026-11-13 | 22 | 2 | 2 | 1 | 1 / 4 | 6.500 |",
+            "nothing known to train on before them: 2026-11-12", "| d-9 | cart | closest: cpu.util 2.000 of 6.500 |",
+            "## Label coverage", "## The search",
             "### What changed", "## Stage timings",
         ]
         var last = text.startIndex
@@ -135,6 +160,16 @@ struct ReportTests {
             let range = try #require(text.range(of: s, range: last..<text.endIndex), "missing or out of order: \(s)")
             last = range.upperBound
         }
+        // Without a backtest the section says why.
+        var off = Self.input
+        off.walkForward = ReportInput.WalkForward(days: 4)
+        off.walkForward?.note = "No labeled deploy is known before 2026-11-12"
+        let offText = String(decoding: ReportRenderer.render(off)[0].contents, as: UTF8.self)
+        #expect(
+            offText.contains(
+                "## Last 4 days, walk-forward\n\nNot judged: No labeled deploy is known before 2026-11-12."
+            )
+        )
         // A pipe inside a cell does not break the table.
         #expect(text.contains(#"rt.p99 on h \| score 7 > 5"#))
     }

@@ -5,6 +5,8 @@ import Testing
 struct RunCommandTests {
     static let pipeline = """
         name: killtest
+        backtest:
+          days: 2
         search:
           split:
             validation_days: 2
@@ -52,12 +54,16 @@ struct RunCommandTests {
         let stages = try #require(summary["stages"] as? [[String: Any]])
         #expect(
             stages.map { $0["stage"] as? String } == [
-                "ingest", "tune", "evaluate", "gate", "bundle", "publish", "report",
+                "ingest", "tune", "evaluate", "backtest", "gate", "bundle", "publish", "report",
             ]
         )
         let bundle = try #require(summary["bundle"] as? [String: Any])
         let report = try #require(summary["report"] as? String)
         #expect(FileManager.default.fileExists(atPath: report))
+        // The walk-forward section judged the last two days, each with its own model.
+        let markdown = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(markdown.contains("## Last 2 days, walk-forward"))
+        #expect(markdown.contains("| this pipeline |"))
         #expect(summary["gate"] is [String: Any])
         #expect(summary["validation"] is [String: Any])
         let verify = try CommandLineTests.run([
