@@ -111,12 +111,12 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilArchiveTests",
-            dependencies: ["VigilArchive", "VigilCore"],
+            dependencies: ["VigilArchive", "VigilCore", "ServeTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "VigilStoreTests",
-            dependencies: ["VigilStore", "VigilCore"],
+            dependencies: ["VigilStore", "VigilCore", "ServeTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -126,11 +126,13 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilPipelineTests",
-            dependencies: ["VigilPipeline", "VigilArchive", "VigilStore", "VigilSynth", "VigilCore"],
+            dependencies: [
+                "VigilPipeline", "VigilArchive", "VigilStore", "VigilSynth", "VigilCore", "ServeTestSupport",
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
-        // A fixture registry and a raw-socket HTTP/1.1 client, shared by the serve tests.
+        // Scratch folders for every test, and a fixture registry and a raw-socket HTTP/1.1 client for the serve tests.
         .target(name: "ServeTestSupport", path: "Tests/ServeTestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "VigilServeTests",
@@ -143,7 +145,9 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilGuardTests",
-            dependencies: ["VigilGuard", "VigilPipeline", "VigilStore", "VigilCore", "VigilArchive"],
+            dependencies: [
+                "VigilGuard", "VigilPipeline", "VigilStore", "VigilCore", "VigilArchive", "ServeTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

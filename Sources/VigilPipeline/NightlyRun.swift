@@ -490,6 +490,12 @@ public struct NightlyRun: Sendable {
                 "\(model.trainingCounts.tp)/\(model.trainingCounts.bad) bad paused, \(model.trainingCounts.fp)/\(model.trainingCounts.good) good paused"
             ),
         ]
+        if let unusable = model.search.unusable, !unusable.isEmpty {
+            input.search.append(("no usable score on any training deploy (left out)", unusable.joined(separator: "; ")))
+        }
+        input.feedback = (model.search.feedback ?? []).map {
+            "\($0.series) (\($0.rule)): \($0.kind), scale × \(String(format: "%.2f", $0.factor)) after \($0.deployId)"
+        }
         input.rules = model.model.rules.map {
             ($0.scope.description, "\($0.rule.config), threshold \(fixed3($0.rule.threshold)), \($0.rule.policy)")
         }

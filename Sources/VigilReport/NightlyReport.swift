@@ -99,6 +99,8 @@ public struct ReportInput: Sendable, Hashable {
     public var search: [(String, String)]
     public var rules: [(scope: String, rule: String)]
     public var scopeDecisions: [(scope: String, decision: String)]
+    /// What feedback labels changed in the calibrations, one line each.
+    public var feedback: [String]
     public var changes: [String]
     public var stages: [Stage]
 
@@ -113,6 +115,7 @@ public struct ReportInput: Sendable, Hashable {
         search = []
         rules = []
         scopeDecisions = []
+        feedback = []
         changes = []
         stages = []
     }
@@ -267,6 +270,11 @@ public enum ReportRenderer {
             md.table(["scope", "decision"], r.scopeDecisions.map { [$0.scope, $0.decision] })
             md.blank()
         }
+        md.line("### What feedback changed")
+        md.blank()
+        if r.feedback.isEmpty { md.line("No feedback label changed a calibration.") }
+        for f in r.feedback { md.line("- \(f)") }
+        md.blank()
         md.line("### What changed against the previous stable bundle")
         md.blank()
         if r.changes.isEmpty { md.line("Nothing: the rules are the same.") }

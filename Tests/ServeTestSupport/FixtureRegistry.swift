@@ -15,7 +15,7 @@ package struct FixtureRegistry: Sendable {
 
     /// Creates the registry in a fresh temporary directory.
     package static func make() throws -> FixtureRegistry {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-registry-\(UUID().uuidString)")
+        let root = Scratch.root.appendingPathComponent("registry-\(UUID().uuidString)")
         let registry = FixtureRegistry(root: root)
         for version in [stableVersion, candidateVersion] {
             try registry.write("bundles/\(version)/bundle.tar.gz", bytes: bundleBytes(version))

@@ -1,4 +1,5 @@
 import Foundation
+import ServeTestSupport
 import Testing
 import VigilCore
 
@@ -14,8 +15,7 @@ struct ArchiveRoundTripTests {
     ]
 
     static func temporaryPath(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-tests-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = (try? Scratch.directory("archive")) ?? Scratch.root
         return dir.appendingPathComponent(name).path
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServeTestSupport
 import Testing
 import VigilArchive
 import VigilCore
@@ -48,10 +49,7 @@ final class Corpus: Sendable {
     }
 
     static func temporaryDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-bundle-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try Scratch.directory("bundle").path
     }
 
     func inputs(methods given: [SeasonalMethod]? = nil) throws -> BundleBuilder.Inputs {

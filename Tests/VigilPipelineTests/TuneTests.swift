@@ -1,4 +1,5 @@
 import Foundation
+import ServeTestSupport
 import Testing
 import VigilArchive
 import VigilCore
@@ -26,9 +27,7 @@ struct TuneTests {
         """
 
     static func temporaryDirectory() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-tune-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try Scratch.directory("tune").path
     }
 
     /// A small generated corpus in an in-memory store, plus the archives' paths.

@@ -117,6 +117,7 @@ struct ReportTests {
         r.search = [("objective", "maximize F1")]
         r.rules = [("global", "zscore before_after, threshold 5.000")]
         r.scopeDecisions = [("kind:system", "does not beat its parent")]
+        r.feedback = ["cart/rt.p99 (level counterfactual): suppressed, scale × 1.50 after d-7"]
         r.changes = ["global: zscore before_after, threshold 4.000 → zscore before_after, threshold 5.000"]
         r.stages = [
             .init(name: "ingest", status: "succeeded", seconds: 2),
@@ -153,6 +154,7 @@ struct ReportTests {
             "| this pipeline | 0.800 (", "| recorded guard |", "| 2026-11-13 | 22 | 2 | 2 | 1 | 1 / 4 | 6.500 |",
             "nothing known to train on before them: 2026-11-12", "| d-9 | cart | closest: cpu.util 2.000 of 6.500 |",
             "## Label coverage", "## The search",
+            "### What feedback changed", "- cart/rt.p99 (level counterfactual): suppressed, scale × 1.50 after d-7",
             "### What changed", "## Stage timings",
         ]
         var last = text.startIndex

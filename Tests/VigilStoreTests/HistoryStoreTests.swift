@@ -1,4 +1,5 @@
 import Foundation
+import ServeTestSupport
 import Testing
 import VigilCore
 import VigilStore
@@ -11,8 +12,7 @@ enum StoreKind: String, CaseIterable, CustomStringConvertible {
         switch self {
         case .memory: return try HistoryStore()
         case .file:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-store-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let dir = try Scratch.directory("store")
             return try HistoryStore(path: dir.appendingPathComponent("store.sqlite").path)
         }
     }
@@ -264,8 +264,7 @@ struct HistoryStoreTests {
     }
 
     @Test func reopeningAFileStoreKeepsDataAndMigratesOnce() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Scratch.directory("store")
         let path = dir.appendingPathComponent("s.sqlite").path
         do {
             let store = try HistoryStore(path: path)

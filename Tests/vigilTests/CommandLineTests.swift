@@ -1,4 +1,5 @@
 import Foundation
+import ServeTestSupport
 import Testing
 
 /// End-to-end runs of the built `vigil` binary: exit codes, output, JSON shape.
@@ -41,9 +42,7 @@ struct CommandLineTests {
     }
 
     static func temporaryDirectory() throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir
+        try Scratch.directory("cli")
     }
 
     @Test func helpListsTheCommands() throws {
