@@ -502,7 +502,7 @@ private struct Reader {
             }
             for mode in modes {
                 let methods: [SeasonalMethod?] =
-                    mode == .singleMetric ? seasonal : (mode == .fleetHistory && !seasonal.isEmpty ? seasonal : [nil])
+                    mode == .singleMetric ? seasonal : (mode.isFleetLevel && !seasonal.isEmpty ? seasonal : [nil])
                 for method in methods {
                     for params in combos {
                         let config = DetectorConfig(detector: name, parameters: params, mode: mode, seasonal: method)

@@ -83,7 +83,7 @@ public enum TuneRun {
             }
         }
         if let settings = space.calibration, settings.historyEvery > 0,
-            space.configs.contains(where: { $0.mode == .fleetHistory })
+            space.configs.contains(where: { $0.mode.isFleetLevel })
         {
             nulls += try historyPlacebos(train: train, settings: settings, space: space, until: until, store: store)
         }
@@ -151,15 +151,17 @@ public enum TuneRun {
         until: Int64,
         store: HistoryStore
     ) throws -> [NullSample] {
-        var specs: [SeriesKey: MetricSpec] = [:]
-        for d in train { for m in d.metrics { specs[SeriesKey(app: d.app, metric: m.name)] = m } }
+        var specs: [String: [String: MetricSpec]] = [:]
+        for d in train { for m in d.metrics { specs[d.app, default: [:]][m.name] = m } }
         var out: [NullSample] = []
-        for key in specs.keys.sorted() {
-            guard let history = try store.history(app: key.app, metric: key.metric) else { continue }
+        for app in specs.keys.sorted() {
+            var metrics: [(spec: MetricSpec, history: RegularSeries)] = []
+            for (name, spec) in specs[app]!.sorted(by: { $0.key < $1.key }) {
+                if let history = try store.history(app: app, metric: name) { metrics.append((spec, history)) }
+            }
             out += Placebo.history(
-                app: key.app,
-                metric: specs[key]!,
-                history: history,
+                app: app,
+                metrics: metrics,
                 every: settings.historyEvery,
                 length: settings.historyLength,
                 preDeployWindow: space.preDeployWindow,

@@ -16,13 +16,22 @@ public enum DetectionMode: String, Sendable, Hashable, Codable, CaseIterable {
     /// The released fleet's mean against its pre-deploy level and the app's seasonal history,
     /// where no unreleased host is left (``FleetComparison``).
     case fleetHistory = "fleet_history"
+    /// The released fleet's mean against its pre-deploy level plus what the app's load (its
+    /// request rate, ``LoadMetric``) explains: a traffic peak moves CPU and latency with it, a
+    /// fault moves them without it. Where no unreleased host is left (``FleetComparison``).
+    case fleetLoad = "fleet_load"
 
     /// Whether the mode is one of ``FleetComparison``'s.
-    public var isFleetMode: Bool { self == .counterfactual || self == .withinFleet || self == .fleetHistory }
+    public var isFleetMode: Bool {
+        self == .counterfactual || self == .withinFleet || self == .fleetHistory || self == .fleetLoad
+    }
+
+    /// Whether the mode judges the released fleet as one pseudo-host (no host to compare with).
+    public var isFleetLevel: Bool { self == .fleetHistory || self == .fleetLoad }
 
     /// Whether a seasonal baseline is part of the configuration (required for single-metric,
-    /// optional for fleet-history).
-    public var usesSeasonal: Bool { self == .singleMetric || self == .fleetHistory }
+    /// optional for the fleet-level modes).
+    public var usesSeasonal: Bool { self == .singleMetric || isFleetLevel }
 }
 
 /// One released host's detector input for one metric, with the times of its target points.
@@ -97,7 +106,7 @@ public struct DetectionInputBuilder: Sendable {
                 case .singleMetric:
                     guard let expectation else { continue }
                     values = zip(values, expectation(times)).map { $0 - $1 }
-                case .counterfactual, .withinFleet, .fleetHistory:
+                case .counterfactual, .withinFleet, .fleetHistory, .fleetLoad:
                     continue  // FleetComparison builds these
                 }
                 var reference: [Double] = []

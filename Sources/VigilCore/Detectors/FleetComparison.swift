@@ -59,6 +59,14 @@ private func naturalLog(_ x: Double) -> Double { log(x) }
 ///   pre-deploy level plus the change the app's history (a seasonal baseline) expects between
 ///   the pre-deploy window and each minute; only minutes without unreleased hosts. One input,
 ///   for the pseudo-host ``fleetHost``.
+/// - ``DetectionMode/fleetLoad``: the same fleet mean, less what the app's load explains: the
+///   least-squares slope of the fleet's change on the load's relative change, fitted over the
+///   pre-deploy window, times the load's change at each minute. Blue-green fleets move
+///   together with traffic, so their own level is a poor reference; their level per unit of
+///   load is a better one (the capacity-planning view of CPU and latency against throughput).
+///   An app without a load metric, or a window too short to fit the slope, gets the seasonal
+///   expectation of ``DetectionMode/fleetHistory`` instead; the load metric itself is not
+///   judged in this mode (``DeployJudge`` leaves it out: a traffic peak is not a fault).
 ///
 /// The residual's noise is larger where the counterfactual is noisier (few unreleased hosts)
 /// or moves a lot (hosts answer a common shock in proportion, not identically), so each target
@@ -80,6 +88,7 @@ public enum FleetComparison {
     /// - Parameters:
     ///   - expectation: for ``DetectionMode/fleetHistory``, the seasonal expectation of the
     ///     metric at given times (untransformed), or `nil` for a flat one.
+    ///   - load: for ``DetectionMode/fleetLoad``, every host's series of the app's load metric.
     /// - Returns: empty when the mode cannot apply (no pre-deploy data, no released series,
     ///   no unreleased host ever for `counterfactual`, always some for `fleetHistory`).
     public static func inputs(
@@ -88,17 +97,57 @@ public enum FleetComparison {
         series: [HostSeries],
         mode: DetectionMode,
         preDeployWindow: Int64,
-        expectation: (@Sendable ([Int64]) -> [Double])?
+        expectation: (@Sendable ([Int64]) -> [Double])?,
+        load: [HostSeries]? = nil
     ) -> [HostDetectionInput] {
         guard let grid = Grid(deploy: deploy, series: series, preDeployWindow: preDeployWindow) else { return [] }
         switch mode {
         case .counterfactual, .withinFleet:
             return hostInputs(grid, deploy: deploy, metric: metric, mode: mode)
         case .fleetHistory:
-            return fleetInputs(grid, deploy: deploy, metric: metric, expectation: expectation)
+            return fleetInputs(grid, deploy: deploy, metric: metric, expected: .seasonal(expectation))
+        case .fleetLoad:
+            // The load metric itself, or an app without one: the seasonal expectation.
+            guard let load, !load.isEmpty else {
+                return fleetInputs(grid, deploy: deploy, metric: metric, expected: .seasonal(expectation))
+            }
+            return fleetInputs(grid, deploy: deploy, metric: metric, expected: .load(load, else: expectation))
         default:
             return []
         }
+    }
+
+    /// The least-squares part of the fleet's change that the app's load explains: the slope of
+    /// the change on the load's relative change from its pre-deploy median (averaged over every
+    /// host, released or not: the app's traffic), fitted on the pre-deploy window, times the
+    /// load's change at each minute. Linear in the load, as CPU is in throughput. `nil` when the window has fewer than 20 minutes with both, or no load change.
+    static func loadExplained(change: [Double], pre: Range<Int>, times: [Int64], load: [HostSeries]) -> [Double]? {
+        var ratio = [Double](repeating: 0, count: times.count)
+        var count = [Int](repeating: 0, count: times.count)
+        for s in load {
+            let row = times.map { DetectionInputBuilder.value(of: s.series, at: $0) }
+            let before = row[pre].filter { !$0.isNaN }
+            guard before.count >= 3, let m = Quantile.linear(before, p: 0.5), m > 0 else { continue }
+            for k in row.indices where !row[k].isNaN {
+                ratio[k] += row[k] / m - 1
+                count[k] += 1
+            }
+        }
+        let x = (0..<times.count).map { count[$0] > 0 ? ratio[$0] / Double(count[$0]) : .nan }
+        let pairs = pre.filter { !x[$0].isNaN && !change[$0].isNaN }
+        guard pairs.count >= 20 else { return nil }
+        let mx = pairs.reduce(0) { $0 + x[$1] } / Double(pairs.count)
+        let my = pairs.reduce(0) { $0 + change[$1] } / Double(pairs.count)
+        var sxx = 0.0
+        var sxy = 0.0
+        for k in pairs {
+            sxx += (x[k] - mx) * (x[k] - mx)
+            sxy += (x[k] - mx) * (change[k] - my)
+        }
+        guard sxx > 1e-12 else { return nil }
+        let slope = sxy / sxx
+        // Minutes without a load reading explain nothing (their change stays whole).
+        return x.map { $0.isNaN ? 0 : slope * ($0 - mx) }
     }
 
     /// Every host's raw values on one time grid from the pre-deploy window to the last point.
@@ -228,11 +277,21 @@ public enum FleetComparison {
         return result
     }
 
+    /// What the fleet's change is expected to be anyway, subtracted before detection.
+    enum FleetExpectation {
+        /// The app's seasonal history (untransformed values at given times), or flat.
+        case seasonal((@Sendable ([Int64]) -> [Double])?)
+        /// What the app's load explains (``loadExplained(change:pre:times:load:)``); the
+        /// seasonal expectation where the pre-deploy window cannot fit it.
+        case load([HostSeries], else: (@Sendable ([Int64]) -> [Double])?)
+    }
+
+    /// The fleet's pseudo-host input: the released hosts' mean change, less what `expected` says.
     static func fleetInputs(
         _ g: Grid,
         deploy: Deploy,
         metric: MetricSpec,
-        expectation: (@Sendable ([Int64]) -> [Double])?
+        expected explanation: FleetExpectation
     ) -> [HostDetectionInput] {
         let n = g.times.count
         let released = g.hosts.indices.filter { g.releasedAt[$0] != nil }
@@ -278,11 +337,23 @@ public enum FleetComparison {
         let before = t[g.pre].filter { !$0.isNaN }
         guard before.count >= 3, let base = Quantile.linear(before, p: 0.5) else { return [] }
         var expected = [Double](repeating: 0, count: n)
-        if let expectation {
+        func seasonal(_ expectation: (@Sendable ([Int64]) -> [Double])?) {
+            guard let expectation else { return }
             let e = expectation(g.times).map { transform($0) }
             let eBefore = e[g.pre].filter { !$0.isNaN }
             if eBefore.count >= 3, let eBase = Quantile.linear(eBefore, p: 0.5) {
                 expected = e.map { $0.isNaN ? 0 : $0 - eBase }
+            }
+        }
+        switch explanation {
+        case .seasonal(let expectation):
+            seasonal(expectation)
+        case .load(let load, let fallback):
+            let raw = (0..<n).map { t[$0] - base }
+            if let e = loadExplained(change: raw, pre: g.pre, times: g.times, load: load) {
+                expected = e
+            } else {
+                seasonal(fallback)
             }
         }
         let change = (0..<n).map { t[$0] - base - expected[$0] }

@@ -387,13 +387,21 @@ public struct DeployJudge: Sendable {
         }
         let inputs: [HostDetectionInput]
         if mode.isFleetMode {
+            // The load is what explains the fleet here, not a symptom: a traffic peak is not a
+            // fault. Apps without a load metric get the seasonal expectation instead.
+            var load: [HostSeries]?
+            if mode == .fleetLoad, let spec = LoadMetric.find(in: deploy.metrics) {
+                if spec.name == metric.name { return [] }
+                load = evidence.series[spec.name]
+            }
             inputs = FleetComparison.inputs(
                 deploy: deploy,
                 metric: metric,
                 series: series,
                 mode: mode,
                 preDeployWindow: preDeployWindow,
-                expectation: expectation
+                expectation: expectation,
+                load: load
             )
         } else {
             let builder = DetectionInputBuilder(preDeployWindow: preDeployWindow, expectation: expectation)

@@ -6,8 +6,8 @@
 ///   pre-deploy window shortened by `shift`. Nothing was released there, so whatever the rule
 ///   sees is the series' own noise, drift and neighbours' quirks.
 /// - A **history placebo** treats the app's aggregate history as a one-host fleet released at
-///   a past time τ (no unreleased host), so the fleet-history mode sees how the app's own
-///   level moves over an hour at that time of day.
+///   a past time τ (no unreleased host), so the fleet-level modes see how the app's own level
+///   moves over an hour at that time of day.
 public enum Placebo {
     /// The deploy placebo of `evidence`, or `nil` when the pre-deploy window is not longer than `shift`.
     public static func shifted(_ evidence: DeployEvidence, by shift: Int64, preDeployWindow: Int64) -> NullSample? {
@@ -29,53 +29,63 @@ public enum Placebo {
         )
     }
 
-    /// History placebos of one (app, metric): a one-host fleet released every `every` seconds
-    /// from `preDeployWindow` after the history starts, each judged for `length` seconds.
+    /// History placebos of one app: its aggregate history of every metric as a one-host fleet
+    /// released every `every` seconds from `preDeployWindow` after the history starts, each
+    /// judged for `length` seconds. A metric takes part in a window when at least 80% of its
+    /// points there are present; all metrics of a window share it, so the load-explained mode
+    /// sees the app's request rate beside each metric.
     ///
     /// - Parameter until: no placebo window reaches past this time.
     public static func history(
         app: String,
-        metric: MetricSpec,
-        history: RegularSeries,
+        metrics: [(spec: MetricSpec, history: RegularSeries)],
         every: Int64,
         length: Int64,
         preDeployWindow: Int64,
         until: Int64
     ) -> [NullSample] {
-        guard every > 0, length > 0, history.count > 0 else { return [] }
+        let available = metrics.filter { $0.history.count > 0 }.sorted { $0.spec.name < $1.spec.name }
+        guard every > 0, length > 0, let first = available.map(\.history.start).min() else { return [] }
+        let host = "*history*"
         var out: [NullSample] = []
-        var tau = history.start + preDeployWindow
+        var tau = first + preDeployWindow
         // Align to the grid of `every` so that the same history gives the same placebos.
         tau += (every - ((tau % every) + every) % every) % every
-        let last = min(history.end, until) - length
+        let last = min(available.map(\.history.end).max() ?? first, until) - length
         while tau <= last {
-            let from = Int((tau - preDeployWindow - history.start) / history.step)
-            let to = Int((tau + length - history.start) / history.step)
-            if from >= 0, to < history.count {
-                let values = Array(history.values[from...to])
+            var specs: [MetricSpec] = []
+            var series: [String: [HostSeries]] = [:]
+            for (spec, history) in available {
+                let from = (tau - preDeployWindow - history.start) / history.step
+                let to = (tau + length - history.start) / history.step
+                guard tau - preDeployWindow >= history.start, from >= 0, to < Int64(history.count) else { continue }
+                let values = Array(history.values[Int(from)...Int(to)])
                 let present = values.reduce(0) { $0 + ($1.isNaN ? 0 : 1) }
-                if present * 10 >= values.count * 8 {
-                    let host = "*history*"
-                    let deploy = Deploy(
-                        id: "placebo-\(app)-\(tau)",
-                        app: app,
-                        startedAt: tau,
-                        finishedAt: tau + length,
-                        batches: [Batch(index: 0, startedAt: tau, finishedAt: tau + length, hosts: [host])],
-                        metrics: [metric]
+                guard present * 10 >= values.count * 8 else { continue }
+                specs.append(spec)
+                series[spec.name] = [
+                    HostSeries(
+                        host: host,
+                        series: RegularSeries(start: history.time(at: Int(from)), step: history.step, values: values)
                     )
-                    let series = RegularSeries(start: history.time(at: from), step: history.step, values: values)
-                    out.append(
-                        NullSample(
-                            evidence: DeployEvidence(
-                                deploy: deploy,
-                                series: [metric.name: [HostSeries(host: host, series: series)]]
-                            ),
-                            preDeployWindow: preDeployWindow,
-                            fleetHistoryOnly: true
-                        )
+                ]
+            }
+            if !specs.isEmpty {
+                let deploy = Deploy(
+                    id: "placebo-\(app)-\(tau)",
+                    app: app,
+                    startedAt: tau,
+                    finishedAt: tau + length,
+                    batches: [Batch(index: 0, startedAt: tau, finishedAt: tau + length, hosts: [host])],
+                    metrics: specs
+                )
+                out.append(
+                    NullSample(
+                        evidence: DeployEvidence(deploy: deploy, series: series),
+                        preDeployWindow: preDeployWindow,
+                        fleetLevelOnly: true
                     )
-                }
+                )
             }
             tau += every
         }
@@ -88,12 +98,12 @@ public struct NullSample: Sendable {
     public var evidence: DeployEvidence
     /// The pre-deploy window to judge it with.
     public var preDeployWindow: Int64
-    /// Only the fleet-history mode learns from it (a history placebo has no hosts to compare).
-    public var fleetHistoryOnly: Bool
+    /// Only the fleet-level modes learn from it (a history placebo has no hosts to compare).
+    public var fleetLevelOnly: Bool
 
-    public init(evidence: DeployEvidence, preDeployWindow: Int64, fleetHistoryOnly: Bool = false) {
+    public init(evidence: DeployEvidence, preDeployWindow: Int64, fleetLevelOnly: Bool = false) {
         self.evidence = evidence
         self.preDeployWindow = preDeployWindow
-        self.fleetHistoryOnly = fleetHistoryOnly
+        self.fleetLevelOnly = fleetLevelOnly
     }
 }

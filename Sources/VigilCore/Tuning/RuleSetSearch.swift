@@ -126,7 +126,7 @@ struct RuleSetSearch {
         // The fleet-history mode has one pseudo-host: policies that differ only in min_hosts are one candidate.
         let candidates = space.configs.indices.flatMap { c in
             space.policies.indices.compactMap { p -> Candidate? in
-                if space.configs[c].mode == .fleetHistory && space.policies[p].minHosts > 1
+                if space.configs[c].mode.isFleetLevel && space.policies[p].minHosts > 1
                     && space.policies.contains(where: { $0.minHosts == 1 })
                 {
                     return nil
@@ -143,7 +143,7 @@ struct RuleSetSearch {
             progress: progress
         )
         let nullStrengths = strengths(
-            of: nulls.map { ($0.evidence, $0.preDeployWindow, nil, $0.fleetHistoryOnly) },
+            of: nulls.map { ($0.evidence, $0.preDeployWindow, nil, $0.fleetLevelOnly) },
             detectors: detectors,
             progress: nil
         )
@@ -170,7 +170,7 @@ struct RuleSetSearch {
         }
         // Calibrated strength of the deploy placebos (nothing released): normal operation the
         // union's threshold also answers for.
-        let deployPlacebos = nulls.indices.filter { !nulls[$0].fleetHistoryOnly }
+        let deployPlacebos = nulls.indices.filter { !nulls[$0].fleetLevelOnly }
         func placeboStrength(_ rules: [Int]) -> [Double] {
             deployPlacebos.map { n in
                 let metrics = nulls[n].evidence.deploy.metrics.sorted { $0.name < $1.name }
@@ -424,7 +424,7 @@ struct RuleSetSearch {
     /// Raw strengths of every candidate on every window, on all cores; `nil` where the
     /// window does not apply to the candidate's mode. `split` (a time) separates "before".
     func strengths(
-        of windows: [(evidence: DeployEvidence, preDeployWindow: Int64, split: Int64?, fleetHistoryOnly: Bool)],
+        of windows: [(evidence: DeployEvidence, preDeployWindow: Int64, split: Int64?, fleetLevelOnly: Bool)],
         detectors: [any AnomalyDetector],
         progress: (@Sendable (Int, Int) -> Void)?
     ) -> [[Strengths?]] {
@@ -444,7 +444,7 @@ struct RuleSetSearch {
                 let metrics = window.evidence.deploy.metrics.sorted { $0.name < $1.name }
                 var row = [Strengths?](repeating: nil, count: configs.count * policies.count)
                 for (c, config) in configs.enumerated() {
-                    if window.fleetHistoryOnly && config.mode != .fleetHistory { continue }
+                    if window.fleetLevelOnly && !config.mode.isFleetLevel { continue }
                     for warmup in warmups {
                         var perPolicy = [Strengths](
                             repeating: Strengths(

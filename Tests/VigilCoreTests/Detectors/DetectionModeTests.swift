@@ -96,6 +96,90 @@ struct DetectionModeTests {
         #expect(!target.isEmpty && target.allSatisfy { $0.isNaN || abs($0) < 0.05 }, "\(target)")
     }
 
+    /// Blue-green, every host released at once. The load (qps) wanders before the deploy and
+    /// rises 80% after it; latency follows the load. fleet_load sees nothing where fleet_history
+    /// sees the traffic; a fault that lifts latency without load shows in both.
+    @Test func fleetLoadExplainsTrafficButNotAFault() throws {
+        let blueGreen = Deploy(
+            id: "bg",
+            app: "a",
+            startedAt: Self.t0,
+            finishedAt: Self.t0 + 3600,
+            batches: [Batch(index: 0, startedAt: Self.t0, hosts: ["r1", "r2"])],
+            metrics: [
+                MetricSpec(name: "qps", kind: .business, unit: "req/s", stepSeconds: 60),
+                MetricSpec(name: "rt", kind: .business, unit: "ms", direction: .up, stepSeconds: 60),
+            ]
+        )
+        func load(_ t: Int64) -> Double {
+            let i = Double((t - (Self.t0 - 7200)) / 60)
+            let before = 1 + 0.15 * ((i * 0.37).truncatingRemainder(dividingBy: 2) - 1)
+            return 1000 * (t < Self.t0 + 600 ? before : 1.8)
+        }
+        func hosts(fault: Double) -> (qps: [HostSeries], rt: [HostSeries]) {
+            let qps = ["r1", "r2"].map { h in Self.series(h, offset: 0, effect: { load($0) - 100 }) }
+            let rt = ["r1", "r2"].enumerated().map { i, h in
+                Self.series(h, offset: Double(i) * 20) { t in
+                    (80 + Double(i) * 20) * (load(t) / 1000 - 1) + (t >= Self.t0 + 1200 ? fault : 0)
+                }
+            }
+            return (qps, rt)
+        }
+        let detector = try ZScoreDetector()
+        func peak(_ mode: DetectionMode, fault: Double) -> Double {
+            let h = hosts(fault: fault)
+            let inputs = FleetComparison.inputs(
+                deploy: blueGreen,
+                metric: blueGreen.metrics[1],
+                series: h.rt,
+                mode: mode,
+                preDeployWindow: 7200,
+                expectation: nil,
+                load: mode == .fleetLoad ? h.qps : nil
+            )
+            guard let input = inputs.first?.input else { return .nan }
+            return detector.scores(for: input).filter { !$0.isNaN }.max() ?? .nan
+        }
+        #expect(peak(.fleetHistory, fault: 0) > 5)
+        #expect(peak(.fleetLoad, fault: 0) < 3)
+        #expect(peak(.fleetLoad, fault: 30) > 5)
+        // Without a load series (the load itself, or an app without one) it is fleet_history.
+        let h = hosts(fault: 0)
+        let withoutLoad = FleetComparison.inputs(
+            deploy: blueGreen,
+            metric: blueGreen.metrics[1],
+            series: h.rt,
+            mode: .fleetLoad,
+            preDeployWindow: 7200,
+            expectation: nil
+        )
+        let history = FleetComparison.inputs(
+            deploy: blueGreen,
+            metric: blueGreen.metrics[1],
+            series: h.rt,
+            mode: .fleetHistory,
+            preDeployWindow: 7200,
+            expectation: nil
+        )
+        #expect(!withoutLoad.isEmpty && withoutLoad == history)
+        #expect(LoadMetric.find(in: blueGreen.metrics)?.name == "qps")
+        // In the judge, the load explains the fleet and is not judged itself there.
+        let evidence = DeployEvidence(deploy: blueGreen, series: ["qps": h.qps, "rt": h.rt])
+        func judged(_ metric: MetricSpec) throws -> Bool {
+            !DeployJudge.hostScores(
+                evidence: evidence,
+                metric: metric,
+                config: DetectorConfig(detector: "zscore", mode: .fleetLoad),
+                detector: try ZScoreDetector(),
+                baselines: BaselineSet(),
+                preDeployWindow: 7200
+            ).isEmpty
+        }
+        #expect(try judged(blueGreen.metrics[1]))
+        #expect(try !judged(blueGreen.metrics[0]))
+        #expect(LoadMetric.find(in: [MetricSpec(name: "cpu.util", unit: "percent")]) == nil)
+    }
+
     @Test func targetsStartAtEachHostsBatchAndReferencesBeforeTheDeploy() {
         let all = ["r1", "r2"].map { Self.series($0, offset: 0, effect: { _ in 0 }) }
         let inputs = DetectionInputBuilder().inputs(
