@@ -49,11 +49,14 @@ public enum BundleBuilder {
         }
 
         /// The bundle's creation time: SOURCE_DATE_EPOCH when set, else the latest export in the
-        /// store, else the end of training. Never the wall clock, so reruns are identical.
-        public func createdAt(environment: [String: String]? = nil) -> Int64 {
+        /// store, else the end of training, so reruns are identical; but never later than the
+        /// wall clock (`now`), so one archive dated in the future cannot push every later
+        /// bundle's version below its own.
+        public func createdAt(environment: [String: String]? = nil, now: Int64? = nil) -> Int64 {
             let env = environment ?? ProcessInfo.processInfo.environment
-            if let s = env["SOURCE_DATE_EPOCH"], let t = Int64(s) { return t }
-            return snapshot.latestExport ?? model.historyUntil
+            let wall = now ?? Int64(Date().timeIntervalSince1970)
+            if let s = env["SOURCE_DATE_EPOCH"], let t = Int64(s) { return min(t, wall) }
+            return min(snapshot.latestExport ?? model.historyUntil, wall)
         }
     }
 

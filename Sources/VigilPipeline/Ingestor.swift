@@ -20,8 +20,40 @@ public struct IngestProgress: Sendable {
 /// `unchanged`; one that is rejected whole leaves the store as it was, except for a
 /// record of the rejection and its problems.
 public struct Ingestor: Sendable {
+    /// How far an archive's times may be from this machine's clock. A deploy dated in the year
+    /// 9999 would otherwise become the newest data for ever: bundles are versioned by the data's
+    /// date, and versions only grow.
+    public struct TimeBounds: Sendable, Hashable {
+        /// How far past the wall clock an export, or past its export a deploy's start, may be.
+        public var maxClockSkew: Int64
+        /// How long before its export a deploy may have started.
+        public var maxDeployAge: Int64
+        /// The wall clock (Unix seconds); tests pin it.
+        public var now: @Sendable () -> Int64
+
+        public init(
+            maxClockSkew: Int64 = 86_400,
+            maxDeployAge: Int64 = 400 * 86_400,
+            now: (@Sendable () -> Int64)? = nil
+        ) {
+            self.maxClockSkew = maxClockSkew
+            self.maxDeployAge = maxDeployAge
+            self.now = now ?? { Int64(Date().timeIntervalSince1970) }
+        }
+
+        public static func == (a: TimeBounds, b: TimeBounds) -> Bool {
+            a.maxClockSkew == b.maxClockSkew && a.maxDeployAge == b.maxDeployAge
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(maxClockSkew)
+            hasher.combine(maxDeployAge)
+        }
+    }
+
     public var store: HistoryStore
     public var limits: ArchiveLimits
+    public var timeBounds = TimeBounds()
     public var logger: Logger
     /// Called after each record is applied, inside the archive's transaction; a test uses it to inject failures.
     public var afterRecord: (@Sendable (Int) throws -> Void)?
@@ -132,10 +164,25 @@ public struct Ingestor: Sendable {
         try forEachRecord(inArchiveAt: path) { record in
             switch record {
             case .manifest(let m):
+                let now = timeBounds.now()
+                if m.exportedAt > now + timeBounds.maxClockSkew {
+                    throw ArchiveError(
+                        code: .invalidManifest,
+                        message:
+                            "'\(path)': manifest.json field 'exported_at' is \(RFC3339.format(m.exportedAt)), more than "
+                            + "\(timeBounds.maxClockSkew / 3600) h after this machine's clock (\(RFC3339.format(now))); "
+                            + "an archive from the future is refused (check the exporter's clock, or --max-clock-skew)"
+                    )
+                }
                 manifest = m
                 try session.setManifest(m)
             case .deploy(let deploy, let entry):
                 deploys += 1
+                if let reason = implausibleStart(deploy, exportedAt: manifest?.exportedAt) {
+                    counts.deploysRejected += 1
+                    problems.append(.error("deploy_rejected", entry: entry, "'\(entry)' is rejected: \(reason)."))
+                    break
+                }
                 switch try session.upsertDeploy(deploy) {
                 case .added: counts.deploysAdded += 1
                 case .updated: counts.deploysUpdated += 1
@@ -160,6 +207,10 @@ public struct Ingestor: Sendable {
                     )
                 }
             case .history(let app, let metric, let entry, let series):
+                if let reason = implausibleSpan(series, exportedAt: manifest?.exportedAt) {
+                    problems.append(.error("history_rejected", entry: entry, "'\(entry)' is rejected: \(reason)."))
+                    break
+                }
                 counts.historySeries += 1
                 counts.points += series.count
                 if let warning = try session.mergeHistory(app: app, metric: metric, series) {
@@ -201,6 +252,43 @@ public struct Ingestor: Sendable {
         for p in problems { try session.addProblem(p) }
         try session.finish(counts)
         return counts
+    }
+
+    /// Why a deploy's start cannot be true, or `nil`: after its export or the wall clock (beyond
+    /// the allowed skew), or long before its export.
+    func implausibleStart(_ deploy: Deploy, exportedAt: Int64?) -> String? {
+        let now = timeBounds.now()
+        let latest = min(exportedAt ?? now, now) + timeBounds.maxClockSkew
+        let started = RFC3339.format(deploy.startedAt)
+        if deploy.startedAt > latest {
+            return exportedAt.map {
+                "field 'started_at' (\(started)) is after the archive's export (\(RFC3339.format($0)))"
+            }
+            .map { $0 + " or this machine's clock (\(RFC3339.format(now)))" }
+                ?? "field 'started_at' (\(started)) is after this machine's clock (\(RFC3339.format(now)))"
+        }
+        if let exportedAt, deploy.startedAt < exportedAt - timeBounds.maxDeployAge {
+            return
+                "field 'started_at' (\(started)) is more than \(timeBounds.maxDeployAge / 86_400) days before the archive's "
+                + "export (\(RFC3339.format(exportedAt)))"
+        }
+        return nil
+    }
+
+    /// Why a history series cannot be true, or `nil`: points after its export or the wall clock
+    /// (beyond the allowed skew), or long before its export (a timestamp of 1, say).
+    func implausibleSpan(_ series: RegularSeries, exportedAt: Int64?) -> String? {
+        guard series.count > 0 else { return nil }
+        let now = timeBounds.now()
+        let latest = min(exportedAt ?? now, now) + timeBounds.maxClockSkew
+        if series.end > latest {
+            return "a point at \(RFC3339.format(series.end)) is after the archive's export or this machine's clock"
+        }
+        if let exportedAt, series.start < exportedAt - timeBounds.maxDeployAge {
+            return "a point at \(RFC3339.format(series.start)) is more than \(timeBounds.maxDeployAge / 86_400) days "
+                + "before the archive's export (\(RFC3339.format(exportedAt)))"
+        }
+        return nil
     }
 
     /// Reads the archive on a second thread (decompression and parsing) while `body` runs on

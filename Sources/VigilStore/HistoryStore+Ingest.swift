@@ -277,12 +277,17 @@ public final class IngestSession {
                 base = stored.regridded(toStep: fine)
                 aligned = incoming.regridded(toStep: fine)
             } else {
-                base = incomingIsNewer ? incoming : stored
+                // Steps too far apart to share a grid: the finer history wins, whichever is newer,
+                // so one coarse (or broken) export never wipes weeks of minute data.
+                let incomingIsFiner = incoming.step < stored.step
+                base = incomingIsFiner ? incoming : stored
                 aligned = base
                 warning =
                     "history \(app)/\(metric): step \(incoming.step) s cannot share a grid with the stored "
                     + "\(stored.step) s; "
-                    + (incomingIsNewer ? "the stored history was replaced" : "the stored (later) history was kept")
+                    + (incomingIsFiner
+                        ? "the finer incoming history replaced the stored one"
+                        : "the finer stored history was kept and the incoming points were ignored")
             }
             let offset = ((aligned.start - base.start) % fine + fine) % fine
             if offset != 0 {

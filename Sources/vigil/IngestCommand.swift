@@ -14,6 +14,11 @@ struct IngestCommand: ParsableCommand {
             An archive already loaded (same SHA-256) is reported `unchanged`. A directory argument
             means every file in it whose name ends in .tar, .tar.gz, .tgz, .tar.zst or .zip.
 
+            Times must be plausible: an archive exported more than --max-clock-skew after this
+            machine's clock is rejected whole; a deploy that started after its archive's export
+            (or the clock) beyond that skew, or more than --max-deploy-age days before the export,
+            is rejected alone with a problem row.
+
             Exit status: 0 when everything loadable loaded (warnings allowed), 1 when any archive
             was rejected whole, 64 for usage errors.
             """
@@ -33,7 +38,15 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Cap on the compression ratio of one entry.", valueName: "ratio"))
     var maxRatio: Double = ArchiveLimits().maxCompressionRatio
 
+    @Option(help: ArgumentHelp("How far times may run ahead of this machine's clock.", valueName: "seconds"))
+    var maxClockSkew: Int64 = Ingestor.TimeBounds().maxClockSkew
+
+    @Option(help: ArgumentHelp("How long before its archive's export a deploy may have started.", valueName: "days"))
+    var maxDeployAge: Int64 = Ingestor.TimeBounds().maxDeployAge / 86_400
+
     func validate() throws {
+        guard maxClockSkew >= 0 else { throw ValidationError("--max-clock-skew must be >= 0.") }
+        guard maxDeployAge > 0 else { throw ValidationError("--max-deploy-age must be positive.") }
         guard maxTotalBytes > 0 else { throw ValidationError("--max-total-bytes must be positive.") }
         guard maxRatio >= 1 else { throw ValidationError("--max-ratio must be at least 1.") }
     }
@@ -43,11 +56,12 @@ struct IngestCommand: ParsableCommand {
         let store = try storeOptions.open()
         var logger = Logger(label: "vigil.ingest")
         logger.logLevel = .critical
-        let ingestor = Ingestor(
+        var ingestor = Ingestor(
             store: store,
             limits: ArchiveLimits(maxTotalBytes: maxTotalBytes, maxCompressionRatio: maxRatio),
             logger: logger
         )
+        ingestor.timeBounds = Ingestor.TimeBounds(maxClockSkew: maxClockSkew, maxDeployAge: maxDeployAge * 86_400)
         let started = Date()
         let report = try ingestor.ingest(paths: paths) { p in
             let rate = Double(p.records) / max(Date().timeIntervalSince(started), 0.001)

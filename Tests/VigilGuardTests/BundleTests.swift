@@ -89,6 +89,17 @@ struct BundleTests {
         #expect(try Corpus.shared.bundle(version: "2026.11.06.2") != a)
     }
 
+    /// Issue 13, item 1: data dated in the future never dates a bundle (nor its version) past the clock.
+    @Test func aBundleIsNeverCreatedAfterTheWallClock() throws {
+        var inputs = try Corpus.shared.inputs()
+        let clock: Int64 = 1_796_000_000
+        let data = try #require(inputs.snapshot.latestExport)
+        #expect(inputs.createdAt(environment: [:], now: clock) == min(data, clock))
+        inputs.snapshot.latestExport = 253_402_300_799  // 9999-12-31T23:59:59Z
+        #expect(inputs.createdAt(environment: [:], now: clock) == clock)
+        #expect(inputs.createdAt(environment: ["SOURCE_DATE_EPOCH": "253402300799"], now: clock) == clock)
+    }
+
     @Test func aBundleLoadsVerifiedAndJudgesAsTheModelFile() throws {
         let corpus = Corpus.shared
         let loaded = try GuardBundle.load(path: try Self.write(corpus.bundle()), publicKey: corpus.key.publicKey)

@@ -72,7 +72,7 @@ struct CalibratedTuneTests {
         #expect(pooled.tp == report.days.map(\.model.tp).reduce(0, +))
         #expect(report.deploys.count == deploys.filter { $0.startedAt >= lastDay - 86_400 }.count)
 
-        // Every deploy relabeled bad by an archive exported in 2030: the judged figures change,
+        // Every deploy relabeled bad by an archive exported after the judged days: the judged figures change,
         // the models trained for each day do not.
         let relabel = try TuneTests.incidentArchive(for: deploys, in: try TuneTests.temporaryDirectory())
         let (relabeled, _) = try TuneTests.store(extra: [relabel])

@@ -40,10 +40,12 @@ struct TuneTests {
         return (store, written.archives)
     }
 
-    /// An archive that only carries labels: a change incident on each of `deploys`.
+    /// An archive that only carries labels: a change incident on each of `deploys`, exported
+    /// three days after the last of them started (later than all the data, not in the future).
     static func incidentArchive(for deploys: [Deploy], in dir: String) throws -> String {
+        let exported = RFC3339.format((deploys.map(\.startedAt).max() ?? 0) + 3 * 86_400)
         let manifest = #"""
-            {"format": "deploy-history", "version": 1, "exported_at": "2030-01-01T00:00:00Z", "source": "test/relabel"}
+            {"format": "deploy-history", "version": 1, "exported_at": "\#(exported)", "source": "test/relabel"}
             """#
         let lines = deploys.map { d in
             #"{"type": "incident", "id": "INC-\#(d.id)", "app": "\#(d.app)", "deploy_id": "\#(d.id)", "cause": "change", "start": "\#(RFC3339.format(d.startedAt))", "end": "\#(RFC3339.format(d.startedAt + 600))"}"#

@@ -223,7 +223,7 @@ def main():
     ])))
     # An older export of the same deploy, ingested last, must not win.
     write("stale.tar.gz", gz(tar_bytes([
-        ("manifest.json", jbytes(dict(MANIFEST, exported_at="2026-11-20T02:00:00Z"))),
+        ("manifest.json", jbytes(dict(MANIFEST, exported_at="2026-11-25T12:00:00Z"))),
         ("deploys/d-20261125-0042.json", jbytes(deploy(outcome="aborted"))),
     ])))
 

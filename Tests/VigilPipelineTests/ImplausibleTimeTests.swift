@@ -1,0 +1,124 @@
+import Foundation
+import ServeTestSupport
+import Testing
+import VigilArchive
+import VigilCore
+import VigilPipeline
+import VigilStore
+
+/// Issue 13, item 1: an archive or a deploy dated in the year 9999 must never become the
+/// newest data (bundle versions follow the data's date and only grow).
+struct ImplausibleTimeTests {
+    static let now: Int64 = 1_796_000_000  // 2026-11-30T00:53:20Z
+
+    static func deploy(_ id: String, startedAt: String) -> String {
+        #"""
+        {"id": "\#(id)", "app": "cart", "started_at": "\#(startedAt)",
+         "batches": [{"index": 0, "started_at": "\#(startedAt)", "hosts": ["cart-1"]}],
+         "metrics": [{"name": "rt.p99", "kind": "business", "unit": "ms", "direction": "up", "step_s": 60}]}
+        """#
+    }
+
+    static func archive(exportedAt: String, deploys: [(String, String)]) throws -> String {
+        let manifest = #"{"format": "deploy-history", "version": 1, "exported_at": "\#(exportedAt)"}"#
+        var files = [InMemoryFile(path: "manifest.json", contents: Array(manifest.utf8))]
+        for (id, start) in deploys {
+            files.append(InMemoryFile(path: "deploys/\(id).json", contents: Array(deploy(id, startedAt: start).utf8)))
+        }
+        let path = try Scratch.directory("time").appendingPathComponent("export.tar.gz").path
+        try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
+        return path
+    }
+
+    static func ingestor(_ store: HistoryStore) -> Ingestor {
+        var ingestor = Ingestor(store: store)
+        ingestor.timeBounds = Ingestor.TimeBounds(now: { Self.now })
+        return ingestor
+    }
+
+    @Test func aDeployFromTheFutureOrTheDistantPastIsRejectedAlone() throws {
+        let store = try HistoryStore()
+        let path = try Self.archive(
+            exportedAt: "2026-11-26T02:00:00Z",
+            deploys: [
+                ("d-ok", "2026-11-25T10:00:00Z"), ("d-9999", "9999-12-31T00:00:00Z"),
+                ("d-1970", "1970-01-02T00:00:00Z"),
+            ]
+        )
+        let report = try Self.ingestor(store).ingest(paths: [path])
+        #expect(!report.anyRejected)
+        #expect(report.deploys.added == 1)
+        #expect(report.deploys.rejected == 2)
+        #expect(try store.allDeploys().map(\.id) == ["d-ok"])
+        let problems = report.problems.filter { $0.kind == "deploy_rejected" }.map(\.message)
+        #expect(problems.contains { $0.contains("deploys/d-9999.json") && $0.contains("'started_at' (9999-12-31") })
+        #expect(
+            problems.contains { $0.contains("deploys/d-1970.json") && $0.contains("days before the archive's export") }
+        )
+    }
+
+    @Test func anArchiveExportedInTheFutureIsRejectedWholeNamingTheField() throws {
+        let store = try HistoryStore()
+        let good = try Self.archive(exportedAt: "2026-11-26T02:00:00Z", deploys: [("d-ok", "2026-11-25T10:00:00Z")])
+        let future = try Self.archive(exportedAt: "9999-12-31T00:00:00Z", deploys: [("d-late", "2026-11-29T10:00:00Z")])
+        let report = try Self.ingestor(store).ingest(paths: [good, future])
+        #expect(report.archives.map(\.status) == [.ingested, .rejected])
+        #expect(report.archives[1].error?.contains("field 'exported_at' is 9999-12-31T00:00:00Z") == true)
+        #expect(try store.allDeploys().map(\.id) == ["d-ok"])
+        #expect(try store.snapshot().latestExport == RFC3339.parse("2026-11-26T02:00:00Z"))
+    }
+
+    @Test func theSkewIsConfigurable() throws {
+        let store = try HistoryStore()
+        let path = try Self.archive(exportedAt: "2026-11-30T12:00:00Z", deploys: [("d-1", "2026-11-30T10:00:00Z")])
+        var strict = Self.ingestor(store)
+        strict.timeBounds.maxClockSkew = 3600
+        #expect(try strict.ingest(paths: [path]).anyRejected)
+        #expect(try !Self.ingestor(store).ingest(paths: [path]).anyRejected)
+    }
+
+    static func historyArchive(exportedAt: String, rows: [(Int64, Double)]) throws -> String {
+        let manifest = #"{"format": "deploy-history", "version": 1, "exported_at": "\#(exportedAt)"}"#
+        let csv = "timestamp,value\n" + rows.map { "\($0.0),\($0.1)" }.joined(separator: "\n") + "\n"
+        let files = [
+            InMemoryFile(path: "manifest.json", contents: Array(manifest.utf8)),
+            InMemoryFile(path: "history/cart/rt.p99.csv", contents: Array(csv.utf8)),
+        ]
+        let path = try Scratch.directory("history").appendingPathComponent("export.tar.gz").path
+        try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
+        return path
+    }
+
+    /// Issue 13, item 2: one malformed history export must not wipe the stored history.
+    @Test func aCoarserOrImplausibleHistoryNeverReplacesFinerStoredHistory() throws {
+        let store = try HistoryStore()
+        let t0: Int64 = 1_795_392_000  // 2026-11-23T00:00:00Z
+        let minutes: [(Int64, Double)] = (0..<(3 * 1440)).map { i -> (Int64, Double) in
+            (t0 + Int64(i) * 60, 100 + Double(i % 7))
+        }
+        let fine = try Self.historyArchive(exportedAt: "2026-11-26T02:00:00Z", rows: minutes)
+        // Newer, at a 2-hour step: too coarse to share a grid with minutes.
+        let coarse = try Self.historyArchive(
+            exportedAt: "2026-11-27T02:00:00Z",
+            rows: (0..<36).map { i -> (Int64, Double) in (t0 + Int64(i) * 7200, 500) }
+        )
+        let absurd = try Self.historyArchive(exportedAt: "2026-11-28T02:00:00Z", rows: [(1, 5), (253_402_300_799, 5)])
+        let report = try Self.ingestor(store).ingest(paths: [fine, coarse, absurd])
+        #expect(!report.anyRejected, "\(report.archives)")
+        let stored = try #require(try store.history(app: "cart", metric: "rt.p99"), "\(report.problems)")
+        #expect(stored.step == 60)
+        #expect(stored.start == t0)
+        #expect(stored.count == minutes.count)
+        #expect(stored.values.allSatisfy { $0 < 200 })
+        #expect(
+            report.problems.contains {
+                $0.kind == "history_merge" && $0.message.contains("finer stored history was kept")
+            }
+        )
+        #expect(
+            report.problems.contains {
+                $0.kind == "history_rejected" && $0.entry == "history/cart/rt.p99.csv" && $0.archive == absurd
+            }
+        )
+    }
+}
