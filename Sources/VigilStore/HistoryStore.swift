@@ -78,8 +78,23 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v2: run history") { db in
             try db.execute(sql: schemaV2)
         }
+        migrator.registerMigration("v3: removals") { db in
+            try db.execute(sql: schemaV3)
+        }
         return migrator
     }
+
+    /// What an operator removed from the store, and why: removals are never silent.
+    static let schemaV3 = """
+        CREATE TABLE removal (
+            row_id INTEGER PRIMARY KEY,
+            what TEXT NOT NULL CHECK (what IN ('deploy')),
+            id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        """
 
     static let schemaV2 = """
         CREATE TABLE run (

@@ -1,13 +1,98 @@
 import ArgumentParser
+internal import Foundation
 import VigilCore
+import VigilPipeline
 import VigilStore
 
 struct DeploysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploys",
-        abstract: "Look at stored deploys.",
-        subcommands: [List.self, Show.self]
+        abstract: "Look at stored deploys, or remove ones that should not be there.",
+        subcommands: [List.self, Show.self, Delete.self, Removals.self]
     )
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove deploys from the store (with their series), recording who removed what and why.",
+            discussion: """
+                For a deploy that should never have been stored: a bad export, a test deploy, a
+                clock gone wrong. All ids are removed in one transaction, or none when one is
+                unknown. Each removal is recorded in the store (vigil deploys removals lists them).
+                Labels that name a removed deploy stay, pending: a later archive that brings the
+                deploy back applies them again. Holds the store's lock like vigil run.
+                Example:
+                  vigil deploys delete d-20261125-0042 --reason "exported with a broken clock"
+                """
+        )
+
+        @Argument(help: "The deploy ids.")
+        var ids: [String]
+
+        @Option(help: "Why (recorded with the removal).")
+        var reason: String
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Option(help: ArgumentHelp("Wait this long for a run holding the store's lock.", valueName: "seconds"))
+        var wait: Double = 0
+
+        @Flag(help: "Print JSON (the removals).")
+        var json = false
+
+        func validate() throws {
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--reason must say why; it is recorded with the removal.")
+            }
+        }
+
+        func run() throws {
+            let path = storeOptions.resolvedPath
+            let lock: RunLock
+            do {
+                let now = RFC3339.format(Int64(Date().timeIntervalSince1970))
+                lock = try RunLock(
+                    path: path + ".lock",
+                    holder: "pid \(getpid()), vigil deploys delete, since \(now)",
+                    timeout: wait
+                )
+            } catch let busy as RunLock.Busy {
+                Output.warn("\(busy) Try again later, or pass --wait SECONDS.")
+                throw ExitCode(75)
+            }
+            defer { withExtendedLifetime(lock) {} }
+            let store = try storeOptions.openExisting()
+            let removals: [Removal]
+            do {
+                removals = try store.deleteDeploys(ids: ids, reason: reason, at: Int64(Date().timeIntervalSince1970))
+            } catch let error as StoreError where error.code == .notFound {
+                throw ValidationError(error.message)
+            }
+            if json {
+                try Output.printJSON(removals)
+                return
+            }
+            for r in removals { print("removed \(r.id): \(r.detail)") }
+        }
+    }
+
+    struct Removals: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List what was removed from the store, when and why.")
+
+        @OptionGroup var storeOptions: StoreOptions
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() throws {
+            let removals = try storeOptions.openExisting().removals()
+            if json {
+                try Output.printJSON(removals)
+                return
+            }
+            for r in removals { print("\(RFC3339.format(r.at))  \(r.what) \(r.id): \(r.reason) (\(r.detail))") }
+            if removals.isEmpty { print("nothing was removed") }
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List stored deploys with their ground truth.")

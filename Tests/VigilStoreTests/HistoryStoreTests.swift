@@ -79,6 +79,34 @@ struct HistoryStoreTests {
         #expect(try store.deploy(id: "d1") == resent)
     }
 
+    /// Issue 13, item 1: an operator can remove a deploy that should not be stored; the removal
+    /// is recorded, and an unknown id removes nothing.
+    @Test(arguments: StoreKind.allCases)
+    func deletingDeploysRemovesTheirSeriesAndIsRecorded(kind: StoreKind) throws {
+        let store = try kind.make()
+        try Self.ingest(store, "A", exportedAt: 100) { (s: IngestSession) throws in
+            for id in ["d1", "d2"] {
+                _ = try s.upsertDeploy(Self.deploy(id))
+                _ = try s.putSeries(
+                    deployId: id,
+                    metric: "rt",
+                    [HostSeries(host: "h1", series: RegularSeries(start: Self.t0, step: 60, values: [1, 2]))]
+                )
+            }
+        }
+        #expect(throws: StoreError.self) { try store.deleteDeploys(ids: ["d1", "nope"], reason: "test", at: 5) }
+        #expect(try store.deploy(id: "d1") != nil)
+        #expect(try store.removals().isEmpty)
+        let removed = try store.deleteDeploys(ids: ["d1"], reason: "exported with a broken clock", at: 7)
+        #expect(removed.map(\.id) == ["d1"])
+        #expect(removed[0].detail.contains("1 host series"))
+        #expect(try store.deploy(id: "d1") == nil)
+        #expect(try store.series(deployId: "d1", metric: "rt").isEmpty)
+        #expect(try store.deploy(id: "d2") != nil)
+        #expect(try store.series(deployId: "d2", metric: "rt").count == 1)
+        #expect(try store.removals().map { "\($0.id) \($0.at) \($0.reason)" } == ["d1 7 exported with a broken clock"])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func seriesRoundTripBitExactlyAndReplacePerMetric(kind: StoreKind) throws {
         let store = try kind.make()

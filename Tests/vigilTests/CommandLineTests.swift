@@ -107,6 +107,19 @@ struct CommandLineTests {
         #expect(show.status == 0, "\(show.stderr)")
         #expect(show.stdout.contains("ground truth:"))
         #expect(try Self.run(["deploys", "show", "no-such-deploy", "--store", store]).status == 64)
+
+        // Removing: an unknown id removes nothing; a known one goes, and the removal is listed.
+        let unknown = try Self.run(["deploys", "delete", id, "no-such-deploy", "--reason", "test", "--store", store])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("no-such-deploy"))
+        #expect(try Self.run(["deploys", "show", id, "--store", store]).status == 0)
+        #expect(try Self.run(["deploys", "delete", id, "--store", store]).status == 64)  // --reason is required
+        let delete = try Self.run(["deploys", "delete", id, "--reason", "bad export", "--store", store])
+        #expect(delete.status == 0, "\(delete.stderr)")
+        #expect(delete.stdout.contains("removed \(id)"))
+        #expect(try Self.run(["deploys", "show", id, "--store", store]).status == 64)
+        let removals = try Self.run(["deploys", "removals", "--store", store])
+        #expect(removals.stdout.contains("deploy \(id): bad export"))
     }
 
     @Test func aRejectedArchiveExitsWith1AndNamesIt() throws {
