@@ -12,6 +12,8 @@ public struct BundleError: Error, Sendable, CustomStringConvertible, Hashable {
         case unsigned
         case badSignature = "bad_signature"
         case tampered, invalid
+        /// Signed as one version, asked for as another (a bundle copied under a newer name).
+        case wrongVersion = "wrong_version"
     }
 
     public var reason: Reason
@@ -36,8 +38,14 @@ public struct GuardBundle: Sendable {
     ///
     /// Refuses, saying which: an unreadable or truncated archive, a format newer than this
     /// reader, a missing signature, a signature that does not verify, a file whose SHA-256
-    /// differs from the manifest's, a file the manifest does not list or lists but lacks.
-    public static func load(path: String, publicKey: Curve25519.Signing.PublicKey) throws(BundleError) -> GuardBundle {
+    /// differs from the manifest's, a file the manifest does not list or lists but lacks, a
+    /// file the archive holds twice, and — with `version` — a bundle whose signed manifest
+    /// names another version than the one it was asked for under.
+    public static func load(
+        path: String,
+        publicKey: Curve25519.Signing.PublicKey,
+        version: String? = nil
+    ) throws(BundleError) -> GuardBundle {
         guard let raw = FileManager.default.contents(atPath: path) else {
             throw BundleError(.unreadable, "Cannot read the bundle '\(path)'.")
         }
@@ -50,7 +58,12 @@ public struct GuardBundle: Sendable {
         do {
             try ArchiveReader.forEachEntry(inArchiveAt: path, limits: ArchiveLimits(maxTotalBytes: 4 << 30)) { entry in
                 switch entry {
-                case .file(let p, let contents): files[p] = contents
+                case .file(let p, let contents):
+                    // Readers differ on which copy of a twice-stored file they take: refuse both.
+                    guard files[p] == nil else {
+                        throw BundleError(.tampered, "'\(path)' holds \(p) twice: refused.")
+                    }
+                    files[p] = contents
                 case .rejected(let problem):
                     throw BundleError(.invalid, "'\(path)' holds an entry a bundle never has: \(problem.message)")
                 }
@@ -65,7 +78,14 @@ public struct GuardBundle: Sendable {
         } catch {
             throw BundleError(.unreadable, "Cannot read the bundle '\(path)': \(error)")
         }
-        return try verify(files: files, name: path, publicKey: publicKey)
+        let bundle = try verify(files: files, name: path, publicKey: publicKey)
+        if let version, bundle.manifest.version != version {
+            throw BundleError(
+                .wrongVersion,
+                "'\(path)' is signed as version \(bundle.manifest.version), not \(version): a bundle copied under another name."
+            )
+        }
+        return bundle
     }
 
     /// Verifies unpacked bundle files.

@@ -41,7 +41,11 @@ public enum PublishRun {
         var incumbentBundle: GuardBundle?
         var from = model.validation.from.flatMap { RFC3339.parse($0) } ?? model.historyUntil
         if let stable {
-            let bundle = try GuardBundle.load(path: registry.bundlePath(stable.version), publicKey: publicKey)
+            let bundle = try GuardBundle.load(
+                path: registry.bundlePath(stable.version),
+                publicKey: publicKey,
+                version: stable.version
+            )
             // Never judge the incumbent on days it trained on: start after both training windows.
             if let until = bundle.manifest.trainingWindow.until.flatMap({ RFC3339.parse($0) }) {
                 from = max(from, until)

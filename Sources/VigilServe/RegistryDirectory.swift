@@ -41,9 +41,24 @@ struct RegistryDirectory: Sendable {
         return Pointer(version: file.version, sha256: file.sha256.lowercased())
     }
 
+    /// Whether `index.json` is usable: absent (nothing published yet) or a readable index this
+    /// server understands.
+    func checkIndex() throws(Failure) {
+        _ = try index()
+    }
+
     /// The SHA-256 that `index.json` lists for `version`, or `nil` when it lists no such bundle
     /// (or there is no index yet).
     func indexedSHA256(of version: String) throws(Failure) -> String? {
+        guard let index = try index() else { return nil }
+        guard let entry = index.bundles.first(where: { $0.version == version }) else { return nil }
+        guard SHA256Hex.isValid(entry.sha256) else {
+            throw Failure(message: "index.json has an invalid sha256 for \(version)")
+        }
+        return entry.sha256.lowercased()
+    }
+
+    private func index() throws(Failure) -> IndexFile? {
         guard let bytes = try read("index.json") else { return nil }
         let index: IndexFile
         do {
@@ -57,17 +72,30 @@ struct RegistryDirectory: Sendable {
                     "index.json is \(index.format) version \(index.formatVersion); this server reads vigil-registry 1"
             )
         }
-        guard let entry = index.bundles.first(where: { $0.version == version }) else { return nil }
-        guard SHA256Hex.isValid(entry.sha256) else {
-            throw Failure(message: "index.json has an invalid sha256 for \(version)")
-        }
-        return entry.sha256.lowercased()
+        return index
     }
 
     /// The bytes of `bundles/<version>/<file>`; a missing file is a broken registry, since an
     /// index or channel entry only ever names a bundle that was written first.
+    ///
+    /// The bundle's `manifest.json` (a copy of the signed one) must name `version`: a bundle
+    /// copied under a newer version's folder is refused here, before any guard downloads it.
     func bundleFile(_ file: BundleFile, version: String) throws(Failure) -> [UInt8] {
         precondition(BundleVersion.isValid(version), "unvalidated version")
+        let manifestName = "bundles/\(version)/\(BundleFile.manifest.rawValue)"
+        guard let manifest = try read(manifestName) else {
+            throw Failure(message: "\(manifestName) is missing although the registry lists \(version)")
+        }
+        let named: ManifestFile
+        do {
+            named = try JSONDecoder().decode(ManifestFile.self, from: manifest)
+        } catch {
+            throw Failure(message: "\(manifestName) is not a bundle manifest: \(Self.describe(error))")
+        }
+        guard named.version == version else {
+            throw Failure(message: "\(manifestName) is the manifest of \(named.version), not \(version)")
+        }
+        if file == .manifest { return [UInt8](manifest) }
         let name = "bundles/\(version)/\(file.rawValue)"
         guard let bytes = try read(name) else {
             throw Failure(message: "\(name) is missing although the registry lists \(version)")
@@ -90,6 +118,12 @@ struct RegistryDirectory: Sendable {
     /// The file at `relativePath` under the root, `nil` when it does not exist.
     private func read(_ relativePath: String) throws(Failure) -> Data? {
         let url = root.appendingPathComponent(relativePath, isDirectory: false)
+        // Never follow a link out of the registry (bundle.tar.gz -> /etc/passwd).
+        let base = root.resolvingSymlinksInPath().path
+        let resolved = url.resolvingSymlinksInPath().path
+        guard resolved.hasPrefix(base.hasSuffix("/") ? base : base + "/") else {
+            throw Failure(message: "\(relativePath) is a link that leaves the registry")
+        }
         do {
             return try Data(contentsOf: url)
         } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileNoSuchFile {
@@ -120,6 +154,11 @@ private struct ChannelFile: Decodable {
     var channel: String?
     var version: String
     var sha256: String
+}
+
+/// The field of a bundle's `manifest.json` that serving checks.
+private struct ManifestFile: Decodable {
+    var version: String
 }
 
 /// The fields of `index.json` that serving needs.

@@ -56,6 +56,12 @@ public struct RegistryResponder: Sendable {
                 response.detail = "\(registry.root.path) is not a readable directory"
                 return response
             }
+            // The index every bundle route reads: healthy only when it is usable (or not yet written).
+            do {
+                try registry.checkIndex()
+            } catch {
+                return Self.unavailable(error)
+            }
             return Self.json(200, ["status": "ok"])
         case .channel(let channel):
             do {

@@ -188,8 +188,7 @@ struct BundleCommand: ParsableCommand {
 
         func run() throws {
             let registry = Registry(root: registryOptions.registryPath)
-            let path = try resolveBundle(bundle, registry: registry)
-            let loaded = try loadVerified(path, key: try keys.load())
+            let loaded = try loadVerified(try resolveBundle(bundle, registry: registry), key: try keys.load())
             if json { return try Output.printJSON(loaded.manifest) }
             let m = loaded.manifest
             print(
@@ -226,9 +225,9 @@ struct BundleCommand: ParsableCommand {
         @OptionGroup var keys: KeyOptions
 
         func run() throws {
-            let path = try resolveBundle(bundle, registry: Registry(root: registryOptions.registryPath))
+            let (path, version) = try resolveBundle(bundle, registry: Registry(root: registryOptions.registryPath))
             do {
-                let b = try GuardBundle.load(path: path, publicKey: try keys.load())
+                let b = try GuardBundle.load(path: path, publicKey: try keys.load(), version: version)
                 print(
                     "OK \(b.manifest.version): signature valid, \(b.manifest.files.count) file checksums match (\(path))"
                 )
@@ -253,7 +252,7 @@ struct BundleCommand: ParsableCommand {
             guard let entry = try registry.index().bundles.first(where: { $0.version == version }) else {
                 throw ValidationError("No bundle \(version) in \(registry.root).")
             }
-            let b = try loadVerified(registry.bundlePath(version), key: try keys.load())
+            let b = try loadVerified((registry.bundlePath(version), version), key: try keys.load())
             try registry.move(.stable, to: entry, at: b.manifest.createdAt, reason: reason)
             print("stable -> \(version)")
         }
@@ -315,27 +314,36 @@ struct BundleCommand: ParsableCommand {
     }
 }
 
-/// A version, a channel name or a file path, to a bundle file path.
-func resolveBundle(_ text: String, registry: Registry) throws -> String {
+/// A version, a channel name or a file path, to a bundle file path and the version it must be
+/// signed as: the version asked for, the channel's, or the registry folder a file sits in.
+func resolveBundle(_ text: String, registry: Registry) throws -> (path: String, version: String?) {
     if let channel = Registry.Channel(rawValue: text) {
         guard let p = try registry.pointer(channel) else { throw ValidationError("The \(text) channel is empty.") }
-        return registry.bundlePath(p.version)
+        return (registry.bundlePath(p.version), p.version)
     }
     if BundleFormat.isValidVersion(text) {
         guard try registry.index().bundles.contains(where: { $0.version == text }) else {
             throw ValidationError("No bundle \(text) in \(registry.root).")
         }
-        return registry.bundlePath(text)
+        return (registry.bundlePath(text), text)
     }
     guard FileManager.default.fileExists(atPath: text) else {
         throw ValidationError("'\(text)' is neither a bundle file, a version (2026.11.26.1) nor a channel.")
     }
-    return text
+    let parts = URL(fileURLWithPath: text).standardizedFileURL.pathComponents
+    if parts.count >= 3, parts[parts.count - 3] == "bundles", BundleFormat.isValidVersion(parts[parts.count - 2]) {
+        return (text, parts[parts.count - 2])
+    }
+    return (text, nil)
 }
 
-func loadVerified(_ path: String, key: Curve25519.Signing.PublicKey) throws -> GuardBundle {
-    do { return try GuardBundle.load(path: path, publicKey: key) } catch {
-        throw ValidationError(error.description)
+/// A bundle that fails verification is not a usage error: it exits 1 naming what failed, as
+/// `vigil bundle verify` does.
+func loadVerified(_ bundle: (path: String, version: String?), key: Curve25519.Signing.PublicKey) throws -> GuardBundle {
+    let path = bundle.path
+    do { return try GuardBundle.load(path: path, publicKey: key, version: bundle.version) } catch {
+        Output.warn("FAILED \(path): \(error)")
+        throw ExitCode(1)
     }
 }
 

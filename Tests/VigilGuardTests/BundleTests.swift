@@ -195,8 +195,34 @@ struct BundleTests {
         var missing = files
         missing[BundleFormat.baselinesPath] = nil
         #expect(reason(missing) == .truncated)
-        // A truncated file on disk.
+        // Issue 13, item 5: asked for under another version than the signed one; a file twice.
         let bytes = try corpus.bundle()
+        let path = try Self.write(bytes)
+        #expect(
+            try GuardBundle.load(path: path, publicKey: corpus.key.publicKey, version: "2026.11.06.1").manifest.version
+                == "2026.11.06.1"
+        )
+        do {
+            _ = try GuardBundle.load(path: path, publicKey: corpus.key.publicKey, version: "2026.11.16.1")
+            Issue.record("a bundle signed as 2026.11.06.1 loaded as 2026.11.16.1")
+        } catch {
+            #expect(error.reason == .wrongVersion)
+            #expect(error.message.contains("signed as version 2026.11.06.1, not 2026.11.16.1"))
+        }
+        let inMemory = try Self.files(of: bytes).sorted { $0.key < $1.key }.map {
+            InMemoryFile(path: $0.key, contents: $0.value)
+        }
+        var twice = inMemory
+        twice.append(InMemoryFile(path: "./" + BundleFormat.modelPath, contents: Array("{}".utf8)))
+        let twicePath = try Self.write(try ArchiveWriter.archive(twice, as: .tarGzip, modificationTime: 0))
+        do {
+            _ = try GuardBundle.load(path: twicePath, publicKey: corpus.key.publicKey)
+            Issue.record("a bundle holding model.json twice loaded")
+        } catch {
+            #expect(error.reason == .tampered)
+            #expect(error.message.contains("holds model.json twice"))
+        }
+        // A truncated file on disk.
         #expect(throws: BundleError.self) {
             try GuardBundle.load(
                 path: try Self.write(Array(bytes.prefix(bytes.count / 2))),

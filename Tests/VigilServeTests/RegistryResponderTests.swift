@@ -258,12 +258,52 @@ struct RegistryResponderTests {
 
     @Test func listedButMissingFilesAre503() throws {
         try Self.withRegistry { (registry, responder) throws in
-            try registry.remove("bundles/\(Fixture.stableVersion)/manifest.json")
             try registry.remove("bundles/\(Fixture.stableVersion)/bundle.tar.gz")
-            #expect(responder.respond(method: "GET", path: "/v1/bundles/stable").status == 503)
             let r = responder.respond(method: "GET", path: "/v1/bundles/\(Fixture.stableVersion)/bundle.tar.gz")
             #expect(r.status == 503)
             #expect(try Self.json(r)["error"]?.contains("bundles/\(Fixture.stableVersion)/bundle.tar.gz") == true)
+            try registry.remove("bundles/\(Fixture.stableVersion)/manifest.json")
+            let channel = responder.respond(method: "GET", path: "/v1/bundles/stable")
+            #expect(channel.status == 503)
+            #expect(try Self.json(channel)["error"]?.contains("bundles/\(Fixture.stableVersion)/manifest.json") == true)
+        }
+    }
+
+    /// Issue 13, item 6: a link out of the registry is never followed; /healthz says when the
+    /// index the bundle routes read is unusable.
+    @Test func linksOutOfTheRegistryAreRefusedAndHealthzChecksTheIndex() throws {
+        try Self.withRegistry { (registry, responder) throws in
+            let bundle = registry.root.appendingPathComponent("bundles/\(Fixture.stableVersion)/bundle.tar.gz")
+            try FileManager.default.removeItem(at: bundle)
+            try FileManager.default.createSymbolicLink(atPath: bundle.path, withDestinationPath: "/etc/passwd")
+            let r = responder.respond(method: "GET", path: "/v1/bundles/\(Fixture.stableVersion)/bundle.tar.gz")
+            #expect(r.status == 503)
+            #expect(try Self.json(r)["error"]?.contains("a link that leaves the registry") == true)
+            #expect(!String(decoding: r.body, as: UTF8.self).contains("root:"))
+            #expect(responder.respond(method: "GET", path: "/healthz").status == 200)
+            try registry.write("index.json", "{not json")
+            let health = responder.respond(method: "GET", path: "/healthz")
+            #expect(health.status == 503)
+            #expect(try Self.json(health)["error"]?.contains("index.json") == true)
+        }
+    }
+
+    /// Issue 13, item 5: a bundle copied under a newer version's folder is not served.
+    @Test func aBundleCopiedUnderAnotherVersionIs503() throws {
+        try Self.withRegistry { (registry, responder) throws in
+            let copied = "bundles/\(Fixture.candidateVersion)"
+            try registry.write("\(copied)/manifest.json", Fixture.manifest(Fixture.stableVersion))
+            for path in ["/v1/bundles/candidate", "/v1/bundles/\(Fixture.candidateVersion)/bundle.tar.gz"] {
+                let r = responder.respond(method: "GET", path: path)
+                #expect(r.status == 503, "\(path)")
+                #expect(
+                    try Self.json(r)["error"]?.contains(
+                        "the manifest of \(Fixture.stableVersion), not \(Fixture.candidateVersion)"
+                    )
+                        == true
+                )
+            }
+            #expect(responder.respond(method: "GET", path: "/v1/bundles/stable").status == 200)
         }
     }
 

@@ -71,6 +71,28 @@ struct RunCommandTests {
             "--public-key", dir.appendingPathComponent("keys/signing.pub").path,
         ])
         #expect(verify.status == 0, "\(verify.stderr)")
+        // Replaying it under another key is a failed verification (exit 1, named), not a usage error.
+        let other = dir.appendingPathComponent("other-keys").path
+        #expect(try CommandLineTests.run(["bundle", "keygen", "--out-dir", other]).status == 0)
+        let wrongKey = try CommandLineTests.run([
+            "replay", "--bundle", try #require(bundle["path"] as? String), "--public-key", "\(other)/signing.pub",
+            "--store", dir.appendingPathComponent("state/store.sqlite").path, "--from", "2026-01-01", "--to",
+            "2030-01-01",
+        ])
+        #expect(wrongKey.status == 1)
+        #expect(wrongKey.stderr.contains("FAILED"))
+        #expect(!wrongKey.stderr.contains("USAGE"))
+        // The same bytes copied under a newer version's folder do not verify as that version.
+        let original = URL(fileURLWithPath: try #require(bundle["path"] as? String))
+        let copy = original.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("2099.01.01.1/bundle.tar.gz")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: original, to: copy)
+        let copied = try CommandLineTests.run([
+            "bundle", "verify", copy.path, "--public-key", dir.appendingPathComponent("keys/signing.pub").path,
+        ])
+        #expect(copied.status == 1)
+        #expect(copied.stderr.contains("wrong_version"))
         // The history lists it.
         let runs = try CommandLineTests.run([
             "runs", "--store", dir.appendingPathComponent("state/store.sqlite").path, "--json",
