@@ -48,4 +48,24 @@ public enum AtomicFile {
             close(dirFd)
         }
     }
+
+    /// Removes temporary files `AtomicFile.write` left under `folder` (recursively) when its
+    /// process died before the rename (kill -9): `.<name>.tmp-<pid>` whose pid no longer runs.
+    /// Returns the paths removed.
+    @discardableResult
+    public static func removeLeftovers(under folder: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var removed: [String] = []
+        for case let relative as String in walker {
+            let name = (relative as NSString).lastPathComponent
+            guard name.hasPrefix("."), let r = name.range(of: ".tmp-", options: .backwards),
+                let pid = Int32(name[r.upperBound...]), pid > 0
+            else { continue }
+            // A live writer's file is not a leftover (kill with signal 0 only asks).
+            if kill(pid, 0) == 0 || errno == EPERM { continue }
+            let path = "\(folder)/\(relative)"
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+        }
+        return removed.sorted()
+    }
 }

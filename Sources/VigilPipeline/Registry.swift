@@ -250,6 +250,10 @@ public struct Registry: Sendable {
             try FileManager.default.removeItem(atPath: "\(root)/bundles/\(d)")
             deleted.append(d)
         }
+        // Temporary files of writers killed before their rename.
+        for path in AtomicFile.removeLeftovers(under: root) {
+            deleted.append(String(path.dropFirst(root.count + 1)))
+        }
         return deleted
     }
 
