@@ -59,6 +59,12 @@ public struct PipelineDefinition: Sendable {
     /// The file it came from.
     public var path: String
 
+    /// Caps on the search a pipeline file may ask for, so that any accepted file tunes in
+    /// bounded memory: detector configurations, decision policies, and their product.
+    public static let maxConfigurations = 5_000
+    public static let maxPolicies = 1_000
+    public static let maxCandidates = 50_000
+
     /// Reads and validates a pipeline file.
     ///
     /// - Throws: ``PipelineError`` naming the line and key of the first problem.
@@ -234,6 +240,9 @@ private struct Reader {
             return [try number(node, key: key)]
         case .sequence(let s):
             guard !s.isEmpty else { throw error(node, key, "must not be empty") }
+            guard s.count <= 10_000 else {
+                throw error(node, key, "a list holds at most 10,000 values, not \(s.count)")
+            }
             var out: [Double] = []
             for (i, n) in s.enumerated() { out.append(try number(n, key: "\(key)[\(i)]")) }
             return out
@@ -296,7 +305,9 @@ private struct Reader {
             space.selectionFraction = v
         }
         if let t = m["max_thresholds"] {
-            space.maxThresholds = try integer(t, key: "\(key).max_thresholds", minimum: 1)
+            let n = try integer(t, key: "\(key).max_thresholds", minimum: 1)
+            guard n <= 100_000 else { throw error(t, "\(key).max_thresholds", "must be at most 100,000, not \(n)") }
+            space.maxThresholds = n
         }
         if let p = m["seasonal_period"] {
             space.seasonalPeriod = Int64(try integer(p, key: "\(key).seasonal_period", minimum: 60))
@@ -342,6 +353,15 @@ private struct Reader {
             let warmup = try ints("warmup_seconds", minimum: 0)
             let hosts = try ints("min_hosts", minimum: 1)
             agree = try ints("metrics_agree", minimum: 1).map(Double.init)
+            let policies = consecutive.count * warmup.count * hosts.count * agree.count
+            guard policies <= PipelineDefinition.maxPolicies else {
+                throw error(
+                    p,
+                    pk,
+                    "the policy grid has \(policies) combinations (consecutive × warmup_seconds × min_hosts × "
+                        + "metrics_agree); keep it at most \(PipelineDefinition.maxPolicies)"
+                )
+            }
             space.policies = consecutive.flatMap { c in
                 warmup.flatMap { w in
                     hosts.map { h in DecisionPolicy(consecutive: c, warmupSeconds: Int64(w), minHosts: h) }
@@ -351,6 +371,16 @@ private struct Reader {
         space.metricsAgree = agree.map { Int($0) }
         guard let d = m["detectors"] else { throw error(node, "\(key).detectors", "is required") }
         space.configs = try detectors(d, key: "\(key).detectors")
+        let candidates = space.configs.count * max(space.policies.count, 1) * max(space.metricsAgree.count, 1)
+        guard candidates <= PipelineDefinition.maxCandidates else {
+            throw error(
+                node,
+                key,
+                "the search has \(space.configs.count) configurations × \(space.policies.count) policies × "
+                    + "\(space.metricsAgree.count) metrics_agree = \(candidates) candidate rules; keep it at most "
+                    + "\(PipelineDefinition.maxCandidates)"
+            )
+        }
         return (split, space)
     }
 
@@ -490,6 +520,19 @@ private struct Reader {
                 }
             }
             grid.sort { $0.0 < $1.0 }
+            // Count before building: a product of long lists must be refused, not allocated.
+            var count = 1
+            for (_, vs) in grid {
+                count = count.multipliedReportingOverflow(by: Set(vs).count).overflow ? Int.max : count * Set(vs).count
+                if count > PipelineDefinition.maxConfigurations {
+                    throw error(
+                        item,
+                        k,
+                        "its parameter grid has more than \(PipelineDefinition.maxConfigurations) combinations; "
+                            + "keep the whole grid at most \(PipelineDefinition.maxConfigurations) configurations"
+                    )
+                }
+            }
             var combos: [[String: Double]] = [[:]]
             for (pname, vs) in grid {
                 combos = combos.flatMap { c in
@@ -511,8 +554,12 @@ private struct Reader {
                 }
             }
         }
-        guard configs.count <= 5_000 else {
-            throw error(node, key, "the grid has \(configs.count) configurations; keep it under 5,000")
+        guard configs.count <= PipelineDefinition.maxConfigurations else {
+            throw error(
+                node,
+                key,
+                "the grid has \(configs.count) configurations; keep it at most \(PipelineDefinition.maxConfigurations)"
+            )
         }
         return configs
     }

@@ -129,6 +129,32 @@ struct TuneTests {
         ),
         ("name: x\nbacktest:\n  days: -1\nsearch:\n  detectors:\n    - name: level\n", 3, "backtest.days"),
         ("name: x\nbacktest:\n  weeks: 1\nsearch:\n  detectors:\n    - name: level\n", 3, "backtest.weeks"),
+        // Issue 13, item 3: a search that would exhaust memory is refused by its size, with its line.
+        (
+            "name: x\nsearch:\n  policy:\n    consecutive: {from: 1, to: 10000, step: 1}\n"
+                + "    warmup_seconds: {from: 0, to: 10000, step: 1}\n    min_hosts: {from: 1, to: 10000, step: 1}\n"
+                + "  detectors:\n    - name: level\n",
+            4, "search.policy"
+        ),
+        (
+            "name: x\nsearch:\n  detectors:\n    - name: mann_whitney\n      params:\n"
+                + "        window: {from: 3, to: 1440, step: 1}\n        reference_window: {from: 10, to: 10000, step: 1}\n",
+            4, "search.detectors[0]"
+        ),
+        (
+            "name: x\nsearch:\n  policy:\n    consecutive: [\(Array(1...10_001).map(String.init).joined(separator: ", "))]\n"
+                + "  detectors:\n    - name: level\n",
+            4, "search.policy.consecutive"
+        ),
+        (
+            "name: x\nsearch:\n  policy:\n    consecutive: {from: 1, to: 600, step: 1}\n  detectors:\n"
+                + "    - name: mann_whitney\n      params:\n        window: {from: 3, to: 102, step: 1}\n",
+            3, "search"
+        ),
+        (
+            "name: x\nsearch:\n  max_thresholds: 1000000000\n  detectors:\n    - name: level\n", 3,
+            "search.max_thresholds"
+        ),
     ])
     func badPipelinesNameTheLineAndKey(yaml: String, line: Int, key: String) {
         do {
