@@ -145,6 +145,7 @@ public struct Ingestor: Sendable {
                 kind = "store_failed"
             }
             problems.append(.error(kind, message))
+            problems = Self.capped(problems)
             try store.recordRejection(info, error: message, manifest: manifest, problems: problems)
             logger.error("rejected \(name): \(message)")
             return (ArchiveIngestResult(path: path, sha256: sha256, status: .rejected, error: message), problems)
@@ -186,6 +187,19 @@ public struct Ingestor: Sendable {
                 switch try session.upsertDeploy(deploy) {
                 case .added: counts.deploysAdded += 1
                 case .updated: counts.deploysUpdated += 1
+                case .identical:
+                    break
+                case .conflict(let incomingKept):
+                    if incomingKept { counts.deploysUpdated += 1 }
+                    problems.append(
+                        .warning(
+                            "conflicting_deploy",
+                            entry: entry,
+                            "Deploy '\(deploy.id)' has two different copies exported at the same time; the one with "
+                                + "the larger content digest was kept (\(incomingKept ? "this one" : "the stored one")), "
+                                + "whatever the order of ingest."
+                        )
+                    )
                 case .keptNewer:
                     counts.deploysKeptNewer += 1
                     problems.append(
@@ -249,9 +263,43 @@ public struct Ingestor: Sendable {
         counts.labelsApplied = labels.applied
         counts.labelsPending = labels.pending
         counts.labelsResolvedFromPending = labels.resolvedFromPending
+        problems = Self.capped(problems)
         for p in problems { try session.addProblem(p) }
         try session.finish(counts)
         return counts
+    }
+
+    /// Problems of one kind an archive records in full; past that, one line counts the rest.
+    public static let problemsPerKind = 100
+
+    /// The first ``problemsPerKind`` problems of each kind, in order, and for each kind with
+    /// more, one problem saying how many more there were: an archive of 100,000 bad rows must
+    /// not grow the store by 100,000 rows.
+    static func capped(_ problems: [Problem]) -> [Problem] {
+        var seen: [String: Int] = [:]
+        var kept: [Problem] = []
+        var worst: [String: Problem.Severity] = [:]
+        for p in problems {
+            seen[p.kind, default: 0] += 1
+            if seen[p.kind]! <= problemsPerKind {
+                kept.append(p)
+            } else if p.severity == .error {
+                worst[p.kind] = .error
+            }
+        }
+        for (kind, count) in seen.sorted(by: { $0.key < $1.key }) where count > problemsPerKind {
+            let more = count - problemsPerKind
+            kept.append(
+                Problem(
+                    kind: kind,
+                    severity: worst[kind] ?? .warning,
+                    entry: nil,
+                    line: nil,
+                    message: "… and \(more) more '\(kind)' problem(s) in this archive, not listed one by one."
+                )
+            )
+        }
+        return kept
     }
 
     /// Why a deploy's start cannot be true, or `nil`: after its export or the wall clock (beyond

@@ -152,6 +152,9 @@ public struct NightlyRun: Sendable {
         }
         let dir = "\(runsDirectory)/\(runId)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // What a killed run left half-written (its temporary files) goes before this one starts.
+        AtomicFile.removeLeftovers(under: dir)
+        AtomicFile.removeLeftovers(under: options.registry)
         let done = Set(try store.run(id: runId)?.stages.filter { $0.status == .succeeded }.map(\.stage) ?? [])
         var failure: String?
         for (position, stage) in Self.stages.enumerated() where !done.contains(stage) {
@@ -355,7 +358,11 @@ public struct NightlyRun: Sendable {
         var changes: [String] = []
         if let pointer = try registry.pointer(.stable), let key = try? SigningKeys.privateKey(path: options.signingKey)
         {
-            let bundle = try GuardBundle.load(path: registry.bundlePath(pointer.version), publicKey: key.publicKey)
+            let bundle = try GuardBundle.load(
+                path: registry.bundlePath(pointer.version),
+                publicKey: key.publicKey,
+                version: pointer.version
+            )
             stable = DeployEvaluation(
                 try StoreCorpus.judge(validation, truths: corpus.truths, judge: try bundle.judge(), store: store)
             )

@@ -107,6 +107,26 @@ public final class IngestSession {
         case updated
         /// The store has this deploy from a later export; the incoming copy was ignored.
         case keptNewer
+        /// The store has the same copy from the same export time.
+        case identical
+        /// The store has a different copy exported at the same time: the one with the larger
+        /// content digest is kept, whatever the order (`incomingKept` says which).
+        case conflict(incomingKept: Bool)
+    }
+
+    /// A digest of a deploy's content (FNV-1a 64 over its JSON with sorted keys): the same on
+    /// every machine, so a tie between two copies is decided the same way everywhere.
+    static func digest(_ d: Deploy) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let bytes = (try? encoder.encode(d)) ?? Data()
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes {
+            hash ^= UInt64(b)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     let db: Database
@@ -145,24 +165,36 @@ public final class IngestSession {
 
     /// Stores a deploy, replacing an earlier copy unless the stored copy comes from a later export.
     public func upsertDeploy(_ d: Deploy) throws -> DeployUpsert {
-        let existing = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT exported_at FROM deploy WHERE id = ?"),
+        let digest = Self.digest(d)
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT exported_at, digest FROM deploy WHERE id = ?"),
             arguments: [d.id]
         )
-        if let existing, existing > exportedAt { return .keptNewer }
-        if existing != nil { try db.cachedStatement(sql: "DELETE FROM deploy WHERE id = ?").execute(arguments: [d.id]) }
+        var outcome = DeployUpsert.added
+        if let row {
+            let existing: Int64 = row["exported_at"]
+            let stored: String? = row["digest"]
+            if existing > exportedAt { return .keptNewer }
+            outcome = .updated
+            if existing == exportedAt, let stored {
+                if stored == digest { return .identical }
+                if stored > digest { return .conflict(incomingKept: false) }
+                outcome = .conflict(incomingKept: true)
+            }
+            try db.cachedStatement(sql: "DELETE FROM deploy WHERE id = ?").execute(arguments: [d.id])
+        }
         try db.cachedStatement(
             sql: """
                 INSERT INTO deploy (id, app, env, strategy, started_at, finished_at, end_at, outcome, change_commit,
-                    change_summary, guard_ran, guard_bundle_version, archive_id, exported_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    change_summary, guard_ran, guard_bundle_version, archive_id, exported_at, digest)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
                 d.id, d.app, d.env, d.strategy?.rawValue, d.startedAt, d.finishedAt, d.effectiveEnd,
                 d.outcome?.rawValue,
                 d.change?.commit, d.change?.summary, d.guardRun != nil, d.guardRun?.bundleVersion, archiveId,
-                exportedAt,
+                exportedAt, digest,
             ]
         )
         var seenBatches = Set<Int>()
@@ -214,7 +246,7 @@ public final class IngestSession {
                 arguments: [d.id, i, a.id, a.at, a.batch, a.detector, a.metric, a.action]
             )
         }
-        return existing == nil ? .added : .updated
+        return outcome
     }
 
     /// Stores the host series of one metric of one deploy, replacing every host's earlier copy,

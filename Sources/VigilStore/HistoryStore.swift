@@ -34,6 +34,48 @@ public final class HistoryStore: Sendable {
         try migrate()
     }
 
+    /// Opens the store at `path` for reading only: for a store this process may not write (a
+    /// copy on a read-only mount, another user's file). It is not migrated, so it must be at
+    /// the current schema.
+    ///
+    /// - Throws: ``StoreError`` `cannotOpen` when SQLite cannot open it or it needs a migration
+    ///   (which only a writable open does), `schemaTooNew` when a newer vigil wrote it.
+    public init(readingAt path: String) throws(StoreError) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        do {
+            writer = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw StoreError(code: .cannotOpen, message: "Cannot open the store '\(path)' for reading.", cause: error)
+        }
+        self.path = path
+        let migrator = Self.migrator
+        let applied: Set<String>
+        do {
+            applied = try writer.read { try migrator.appliedIdentifiers($0) }
+        } catch {
+            throw StoreError(code: .cannotOpen, message: "Cannot read the store '\(path)'.", cause: error)
+        }
+        let known = Set(migrator.migrations)
+        let unknown = applied.subtracting(known)
+        guard unknown.isEmpty else {
+            throw StoreError(
+                code: .schemaTooNew,
+                message: "The store '\(path)' has migrations this vigil does not know "
+                    + "(\(unknown.sorted().joined(separator: ", "))); use a newer vigil."
+            )
+        }
+        let missing = known.subtracting(applied)
+        guard missing.isEmpty else {
+            throw StoreError(
+                code: .cannotOpen,
+                message: "The store '\(path)' needs an upgrade (\(missing.sorted().joined(separator: ", "))), "
+                    + "which needs write access; open it once where it is writable."
+            )
+        }
+    }
+
     /// An empty store in memory, for tests.
     public init() throws(StoreError) {
         do {
@@ -80,6 +122,11 @@ public final class HistoryStore: Sendable {
         }
         migrator.registerMigration("v3: removals") { db in
             try db.execute(sql: schemaV3)
+        }
+        migrator.registerMigration("v4: deploy content digests") { db in
+            // Two copies of a deploy exported at the same time are decided by content, not
+            // ingest order; rows stored before this have none (the next copy replaces them).
+            try db.execute(sql: "ALTER TABLE deploy ADD COLUMN digest TEXT")
         }
         return migrator
     }

@@ -84,7 +84,7 @@ struct DeploysCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let removals = try storeOptions.openExisting().removals()
+            let removals = try storeOptions.openForReading().removals()
             if json {
                 try Output.printJSON(removals)
                 return
@@ -129,7 +129,7 @@ struct DeploysCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try storeOptions.openExisting()
+            let store = try storeOptions.openForReading()
             let truths = try store.groundTruths()
             var lines: [Line] = []
             for d in try store.allDeploys().reversed() {
@@ -189,7 +189,7 @@ struct DeploysCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try storeOptions.openExisting()
+            let store = try storeOptions.openForReading()
             guard let deploy = try store.deploy(id: id), let truth = try store.groundTruth(deployId: id) else {
                 throw ValidationError("No deploy '\(id)' in '\(storeOptions.resolvedPath)'.")
             }

@@ -19,8 +19,11 @@ struct IngestCommand: ParsableCommand {
             (or the clock) beyond that skew, or more than --max-deploy-age days before the export,
             is rejected alone with a problem row.
 
+            Two writers never share a store: ingest holds the store's lock (the one vigil run
+            holds), waits up to --wait seconds for it, then exits 75 naming the holder.
+
             Exit status: 0 when everything loadable loaded (warnings allowed), 1 when any archive
-            was rejected whole, 64 for usage errors.
+            was rejected whole, 64 for usage errors, 75 when the store stayed busy.
             """
     )
 
@@ -44,7 +47,11 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How long before its archive's export a deploy may have started.", valueName: "days"))
     var maxDeployAge: Int64 = Ingestor.TimeBounds().maxDeployAge / 86_400
 
+    @Option(help: ArgumentHelp("Wait this long for another writer holding the store's lock.", valueName: "seconds"))
+    var wait: Double = 0
+
     func validate() throws {
+        guard wait >= 0 else { throw ValidationError("--wait must be >= 0.") }
         guard maxClockSkew >= 0 else { throw ValidationError("--max-clock-skew must be >= 0.") }
         guard maxDeployAge > 0 else { throw ValidationError("--max-deploy-age must be positive.") }
         guard maxTotalBytes > 0 else { throw ValidationError("--max-total-bytes must be positive.") }
@@ -53,6 +60,19 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let paths = try expand(archives)
+        let lock: RunLock
+        do {
+            let since = RFC3339.format(Int64(Date().timeIntervalSince1970))
+            lock = try RunLock(
+                path: storeOptions.resolvedPath + ".lock",
+                holder: "pid \(getpid()), vigil ingest, since \(since)",
+                timeout: wait
+            )
+        } catch let busy as RunLock.Busy {
+            Output.warn("\(busy) Try again later, or pass --wait SECONDS.")
+            throw ExitCode(75)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let store = try storeOptions.open()
         var logger = Logger(label: "vigil.ingest")
         logger.logLevel = .critical

@@ -40,7 +40,7 @@ struct ReplayCommand: ParsableCommand {
         let registry = Registry(root: registryOptions.registryPath)
         let loaded = try loadVerified(try resolveBundle(bundle, registry: registry), key: try keys.load())
         let judge = try loaded.judge()
-        let store = try storeOptions.openExisting()
+        let store = try storeOptions.openForReading()
         let corpus = try StoreCorpus(store: store)
         let deploys: [Deploy]
         if let deploy {

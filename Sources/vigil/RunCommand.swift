@@ -171,7 +171,7 @@ struct RunsCommand: ParsableCommand {
     @Flag(help: "Print the runs with their stages as JSON.") var json = false
 
     func run() throws {
-        let runs = try storeOptions.openExisting().runs(limit: limit)
+        let runs = try storeOptions.openForReading().runs(limit: limit)
         if json { return try Output.printJSON(runs) }
         if runs.isEmpty { print("no runs yet") }
         for r in runs {

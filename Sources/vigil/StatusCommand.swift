@@ -17,7 +17,7 @@ struct StatusCommand: ParsableCommand {
     var problems: Int = 0
 
     func run() throws {
-        let store = try storeOptions.openExisting()
+        let store = try storeOptions.openForReading()
         let status = try store.status()
         if json {
             try Output.printJSON(status)

@@ -28,11 +28,22 @@ struct StoreOptions: ParsableArguments {
     }
 
     func openExisting() throws -> HistoryStore {
+        try HistoryStore(path: try existingPath())
+    }
+
+    /// For commands that only read: a store this process cannot write opens read-only.
+    func openForReading() throws -> HistoryStore {
+        _ = try existingPath()
+        if FileManager.default.isWritableFile(atPath: resolvedPath) { return try HistoryStore(path: resolvedPath) }
+        return try HistoryStore(readingAt: resolvedPath)
+    }
+
+    private func existingPath() throws -> String {
         guard FileManager.default.fileExists(atPath: resolvedPath) else {
             throw ValidationError(
                 "No store at '\(resolvedPath)'. Ingest archives first: vigil ingest ARCHIVE... --store \(resolvedPath)"
             )
         }
-        return try HistoryStore(path: resolvedPath)
+        return resolvedPath
     }
 }

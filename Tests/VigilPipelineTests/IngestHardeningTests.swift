@@ -6,14 +6,15 @@ import VigilCore
 import VigilPipeline
 import VigilStore
 
-/// Issue 13, item 1: an archive or a deploy dated in the year 9999 must never become the
-/// newest data (bundle versions follow the data's date and only grow).
-struct ImplausibleTimeTests {
+/// Attacks on ingest from issue 13, replayed: implausible times (item 1), history that would
+/// wipe finer history (item 2), conflicting copies of a deploy (item 8), archives that would
+/// flood the problem table (item 9).
+struct IngestHardeningTests {
     static let now: Int64 = 1_796_000_000  // 2026-11-30T00:53:20Z
 
-    static func deploy(_ id: String, startedAt: String) -> String {
+    static func deploy(_ id: String, startedAt: String, app: String = "cart") -> String {
         #"""
-        {"id": "\#(id)", "app": "cart", "started_at": "\#(startedAt)",
+        {"id": "\#(id)", "app": "\#(app)", "started_at": "\#(startedAt)",
          "batches": [{"index": 0, "started_at": "\#(startedAt)", "hosts": ["cart-1"]}],
          "metrics": [{"name": "rt.p99", "kind": "business", "unit": "ms", "direction": "up", "step_s": 60}]}
         """#
@@ -120,5 +121,66 @@ struct ImplausibleTimeTests {
                 $0.kind == "history_rejected" && $0.entry == "history/cart/rt.p99.csv" && $0.archive == absurd
             }
         )
+    }
+
+    /// Issue 13, item 9: 250 broken deploy files leave 100 problem rows of that kind plus one
+    /// that counts the rest, in the report and in the store.
+    @Test func problemsOfOneKindAreCappedAndCounted() throws {
+        let store = try HistoryStore()
+        let manifest = #"{"format": "deploy-history", "version": 1, "exported_at": "2026-11-26T02:00:00Z"}"#
+        var files = [InMemoryFile(path: "manifest.json", contents: Array(manifest.utf8))]
+        for i in 0..<250 { files.append(InMemoryFile(path: "deploys/d-\(i).json", contents: Array("{not json".utf8))) }
+        let path = try Scratch.directory("flood").appendingPathComponent("export.tar.gz").path
+        try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
+        let report = try Self.ingestor(store).ingest(paths: [path])
+        #expect(report.deploys.rejected == 250)
+        let rejected = report.problems.filter { $0.kind == "deploy_rejected" }
+        #expect(rejected.count == Ingestor.problemsPerKind + 1)
+        #expect(rejected.last?.message.contains("150 more 'deploy_rejected' problem(s)") == true)
+        #expect(rejected.last?.severity == .error)
+        let stored = try store.status().problems.first { $0.kind == "deploy_rejected" }
+        #expect(stored?.count == Ingestor.problemsPerKind + 1)
+    }
+
+    /// Issue 13, item 8: two different copies of one deploy exported at the same time (in two
+    /// archives, or twice in one) are decided by content, whatever the ingest order, and said.
+    @Test func conflictingCopiesAreDecidedByContentNotOrder() throws {
+        func archive(_ copies: [String], source: String = "a") throws -> String {
+            let manifest =
+                #"{"format": "deploy-history", "version": 1, "exported_at": "2026-11-26T02:00:00Z", "source": "\#(source)"}"#
+            var files = [InMemoryFile(path: "manifest.json", contents: Array(manifest.utf8))]
+            for (i, app) in copies.enumerated() {
+                // A second copy inside one archive: the same entry again, spelled "./deploys/...".
+                let path = (i == 0 ? "" : "./") + "deploys/d-1.json"
+                files.append(
+                    InMemoryFile(
+                        path: path,
+                        contents: Array(Self.deploy("d-1", startedAt: "2026-11-25T10:00:00Z", app: app).utf8)
+                    )
+                )
+            }
+            let path = try Scratch.directory("conflict").appendingPathComponent("export.tar.gz").path
+            try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
+            return path
+        }
+        let a = try archive(["cart"])
+        let b = try archive(["checkout"])
+        var apps: [String] = []
+        for order in [[a, b], [b, a]] {
+            let store = try HistoryStore()
+            let report = try Self.ingestor(store).ingest(paths: order)
+            #expect(report.problems.contains { $0.kind == "conflicting_deploy" && $0.message.contains("'d-1'") })
+            apps.append(try #require(try store.deploy(id: "d-1")).app)
+        }
+        #expect(apps[0] == apps[1])
+        let both = try HistoryStore()
+        let report = try Self.ingestor(both).ingest(paths: [try archive(["cart", "checkout"])])
+        #expect(report.problems.contains { $0.kind == "conflicting_deploy" })
+        #expect(try both.deploy(id: "d-1")?.app == apps[0])
+        // The same copy again is not a conflict.
+        let same = try HistoryStore()
+        let again = try Self.ingestor(same).ingest(paths: [a, try archive(["cart"], source: "b")])
+        #expect(again.archives.map(\.status) == [.ingested, .ingested])
+        #expect(!again.problems.contains { $0.kind == "conflicting_deploy" })
     }
 }

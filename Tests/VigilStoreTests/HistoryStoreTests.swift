@@ -303,6 +303,22 @@ struct HistoryStoreTests {
         #expect(try again.archiveStatus(sha256: "A") == "ingested")
     }
 
+    /// Issue 13, item 10: a command that only reads opens the store read-only.
+    @Test func aStoreOpensReadOnlyForReading() throws {
+        let path = try Scratch.directory("store").appendingPathComponent("s.sqlite").path
+        do {
+            let store = try HistoryStore(path: path)
+            try Self.ingest(store, "A", exportedAt: 1) { _ = try $0.upsertDeploy(Self.deploy("d1")) }
+        }
+        let reader = try HistoryStore(readingAt: path)
+        #expect(try reader.status().deploys == 1)
+        #expect(try reader.deploy(id: "d1") != nil)
+        #expect(throws: (any Error).self) {
+            try Self.ingest(reader, "B", exportedAt: 2) { _ = try $0.upsertDeploy(Self.deploy("d2")) }
+        }
+        #expect(throws: StoreError.self) { try HistoryStore(readingAt: path + ".missing") }
+    }
+
     @Test func unopenablePathIsAClearError() {
         do {
             _ = try HistoryStore(path: "/nonexistent-dir/x/store.sqlite")

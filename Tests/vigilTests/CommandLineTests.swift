@@ -122,6 +122,28 @@ struct CommandLineTests {
         #expect(removals.stdout.contains("deploy \(id): bad export"))
     }
 
+    /// Issue 13, item 7: a second writer on one store waits or exits 75 naming the holder,
+    /// instead of failing on a UNIQUE constraint half-way.
+    @Test func ingestWaitsForTheStoresLockOrExitsWith75() throws {
+        let dir = try Self.temporaryDirectory()
+        let store = dir.appendingPathComponent("s.sqlite").path
+        let data = dir.appendingPathComponent("data").path
+        #expect(
+            try Self.run(["datasets", "synth", "--seed", "4", "--apps", "1", "--days", "1", "--out", data]).status == 0
+        )
+        let fd = open(store + ".lock", O_RDWR | O_CREAT, 0o644)
+        #expect(flock(fd, LOCK_EX) == 0)
+        _ = "pid 4242, vigil run nightly".withCString { write(fd, $0, strlen($0)) }
+        let busy = try Self.run(["ingest", data, "--store", store])
+        #expect(busy.status == 75)
+        #expect(busy.stderr.contains("pid 4242"))
+        #expect(!FileManager.default.fileExists(atPath: store))
+        flock(fd, LOCK_UN)
+        close(fd)
+        let free = try Self.run(["ingest", data, "--store", store])
+        #expect(free.status == 0, "\(free.stderr)")
+    }
+
     @Test func aRejectedArchiveExitsWith1AndNamesIt() throws {
         let dir = try Self.temporaryDirectory()
         let bad = dir.appendingPathComponent("bad.tar.gz")
