@@ -103,6 +103,24 @@ struct RegistryDirectory: Sendable {
         return [UInt8](bytes)
     }
 
+    /// The path and size of `bundles/<version>/bundle.tar.gz`, after the same checks as
+    /// ``bundleFile(_:version:)``, for streaming: the server never reads a bundle whole.
+    func archiveFile(version: String) throws(Failure) -> (path: String, size: Int) {
+        _ = try bundleFile(.manifest, version: version)
+        let name = "bundles/\(version)/\(BundleFile.archive.rawValue)"
+        let url = try contained(name)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+            (attributes[.type] as? FileAttributeType) == .typeRegular,
+            let size = (attributes[.size] as? NSNumber)?.intValue
+        else {
+            throw Failure(message: "\(name) is missing although the registry lists \(version)")
+        }
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw Failure(message: "\(name) cannot be read")
+        }
+        return (url.path, size)
+    }
+
     enum BundleFile: String {
         case archive = "bundle.tar.gz"
         case manifest = "manifest.json"
@@ -116,14 +134,20 @@ struct RegistryDirectory: Sendable {
     }
 
     /// The file at `relativePath` under the root, `nil` when it does not exist.
-    private func read(_ relativePath: String) throws(Failure) -> Data? {
+    /// The URL of `relativePath` under the root; never one a link takes out of the registry
+    /// (bundle.tar.gz -> /etc/passwd).
+    private func contained(_ relativePath: String) throws(Failure) -> URL {
         let url = root.appendingPathComponent(relativePath, isDirectory: false)
-        // Never follow a link out of the registry (bundle.tar.gz -> /etc/passwd).
         let base = root.resolvingSymlinksInPath().path
         let resolved = url.resolvingSymlinksInPath().path
         guard resolved.hasPrefix(base.hasSuffix("/") ? base : base + "/") else {
             throw Failure(message: "\(relativePath) is a link that leaves the registry")
         }
+        return url
+    }
+
+    private func read(_ relativePath: String) throws(Failure) -> Data? {
+        let url = try contained(relativePath)
         do {
             return try Data(contentsOf: url)
         } catch let error as CocoaError where error.code == .fileReadNoSuchFile || error.code == .fileNoSuchFile {

@@ -44,7 +44,10 @@ public struct RegistryResponder: Sendable {
         }
         let ifNoneMatch = headers.filter { $0.name.lowercased() == "if-none-match" }.map(\.value)
         var response = answer(route, ifNoneMatch: ifNoneMatch)
-        if method == "HEAD" { response.body = [] }
+        if method == "HEAD" {
+            response.body = []
+            response.file = nil
+        }
         return response
     }
 
@@ -87,8 +90,13 @@ public struct RegistryResponder: Sendable {
                 if EntityTag.noneMatchHits(ifNoneMatch, current: sha256) {
                     return Self.notModified(etag: sha256)
                 }
-                let archive = try registry.bundleFile(.archive, version: version)
-                return Self.content(archive, type: "application/gzip", etag: sha256)
+                let archive = try registry.archiveFile(version: version)
+                var response = Self.content([], type: "application/gzip", etag: sha256)
+                response.file = archive.path
+                response.headers = response.headers.map {
+                    $0.name == "Content-Length" ? .init("Content-Length", String(archive.size)) : $0
+                }
+                return response
             } catch {
                 return Self.unavailable(error)
             }

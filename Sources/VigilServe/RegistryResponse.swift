@@ -15,13 +15,17 @@ public struct RegistryResponse: Sendable, Hashable {
     public var status: Int
     public var headers: [Field]
     public var body: [UInt8]
+    /// A file sent as the body instead of `body`, streamed in chunks as the client reads it:
+    /// a bundle is never held in memory whole, however many clients stall mid-download.
+    public var file: String?
     /// Why a request failed on the server's side (a 503): the log line carries it, the client gets a shorter message.
     public var detail: String?
 
-    public init(status: Int, headers: [Field] = [], body: [UInt8] = [], detail: String? = nil) {
+    public init(status: Int, headers: [Field] = [], body: [UInt8] = [], file: String? = nil, detail: String? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.file = file
         self.detail = detail
     }
 

@@ -1,6 +1,7 @@
 public import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 public import Logging
 import NIOCore
 public import ServiceLifecycle
@@ -21,11 +22,25 @@ public struct RegistryServer: Service {
         public var host: String
         /// The port to bind; 0 asks the system for a free one.
         public var port: Int
+        /// A connection that sends no complete request for this long — silent, stuck in its
+        /// headers, or idle between keep-alive requests — is closed.
+        public var idleTimeout: Duration
+        /// Connections served at once; past it the server stops accepting (the kernel's backlog
+        /// holds the rest) instead of spinning on accept when descriptors run out.
+        public var maxConnections: Int
 
-        public init(registry: URL, host: String = "127.0.0.1", port: Int = 8080) {
+        public init(
+            registry: URL,
+            host: String = "127.0.0.1",
+            port: Int = 8080,
+            idleTimeout: Duration = .seconds(30),
+            maxConnections: Int = 200
+        ) {
             self.registry = registry
             self.host = host
             self.port = port
+            self.idleTimeout = idleTimeout
+            self.maxConnections = maxConnections
         }
     }
 
@@ -65,9 +80,16 @@ public struct RegistryServer: Service {
         var frameworkLogger = logger
         frameworkLogger.logLevel = max(logger.logLevel, .warning)
         let onListening = self.onListening
+        let timeout = configuration.idleTimeout.components
+        let idle = TimeAmount.nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
         return Application(
             responder: Responder(registry: RegistryResponder(registry: configuration.registry), logger: logger),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            server: .http1(configuration: .init(idleTimeout: idle)),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: nil,
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
+            ),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: frameworkLogger
         )
@@ -96,7 +118,29 @@ private struct Responder: HTTPResponder {
         for field in answer.headers {
             if let name = HTTPField.Name(field.name) { fields.append(HTTPField(name: name, value: field.value)) }
         }
-        let body = answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        let body: ResponseBody
+        if let file = answer.file {
+            body = Self.stream(file)
+        } else {
+            body = answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        }
         return Response(status: .init(code: answer.status), headers: fields, body: body)
+    }
+
+    /// The file in 64 KiB chunks, each written when the client has taken the previous one, so
+    /// a reader that stalls holds one chunk, not the bundle.
+    static func stream(_ path: String) -> ResponseBody {
+        ResponseBody { writer in
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw CancellationError()
+            }
+            defer { try? handle.close() }
+            while true {
+                let chunk = try handle.read(upToCount: 65_536) ?? Data()
+                if chunk.isEmpty { break }
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        }
     }
 }

@@ -30,8 +30,21 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Log only failed requests (503).")
     var quiet = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Close a connection that sends no complete request for this long (silent, stuck in its headers, idle).",
+            valueName: "seconds"
+        )
+    )
+    var idleTimeout = 30
+
+    @Option(help: ArgumentHelp("Connections served at once; past it new ones wait in the backlog.", valueName: "n"))
+    var maxConnections = 200
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second.") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: registry, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("--registry \(registry) is not a directory.")
@@ -45,7 +58,9 @@ struct ServeCommand: ParsableCommand {
             configuration: .init(
                 registry: URL(fileURLWithPath: registry, isDirectory: true).standardizedFileURL,
                 host: host,
-                port: port
+                port: port,
+                idleTimeout: .seconds(idleTimeout),
+                maxConnections: maxConnections
             ),
             logger: logger
         ) { [host] port in

@@ -10,12 +10,16 @@ struct LoopbackTests {
     /// Starts a server on a free port, runs `body` against it, then shuts it down gracefully.
     static func withServer(
         _ registry: FixtureRegistry,
+        idleTimeout: Duration = .seconds(30),
         _ body: (_ port: Int) async throws -> Void
     ) async throws {
         var logger = Logger(label: "vigil.serve.test")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let server = RegistryServer(configuration: .init(registry: registry.root, port: 0), logger: logger) {
+        let server = RegistryServer(
+            configuration: .init(registry: registry.root, port: 0, idleTimeout: idleTimeout),
+            logger: logger
+        ) {
             continuation.yield($0)
         }
         let group = ServiceGroup(services: [server], logger: logger)
@@ -83,6 +87,35 @@ struct LoopbackTests {
             let health = try await RawHTTPClient.request(port: port, target: "/healthz")
             #expect(health.status == 200)
             #expect(health.text == #"{"status":"ok"}"#)
+        }
+    }
+
+    /// Issue 13, item 4: silent connections and half-sent request heads are closed after the
+    /// idle timeout instead of being held for ever; the server still answers afterwards.
+    @Test func silentAndHalfOpenConnectionsAreClosed() async throws {
+        let registry = try FixtureRegistry.make()
+        defer { registry.delete() }
+        try await Self.withServer(registry, idleTimeout: .seconds(1)) { port in
+            let silent = try await Self.blocking {
+                try RawHTTPClient.secondsUntilClosed(port: port, sending: [], limit: 8)
+            }
+            let partial = try await Self.blocking {
+                try RawHTTPClient.secondsUntilClosed(
+                    port: port,
+                    sending: Array("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".utf8),
+                    limit: 8
+                )
+            }
+            #expect(try #require(silent) < 6)
+            #expect(try #require(partial) < 6)
+            let health = try await RawHTTPClient.request(port: port, target: "/healthz")
+            #expect(health.status == 200)
+        }
+    }
+
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
         }
     }
 

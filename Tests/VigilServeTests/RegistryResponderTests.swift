@@ -13,6 +13,11 @@ struct RegistryResponderTests {
         try body(registry, RegistryResponder(registry: registry.root))
     }
 
+    /// The body as a client receives it: the bytes, or the streamed file's.
+    static func received(_ response: RegistryResponse) -> [UInt8] {
+        response.file.map { [UInt8](FileManager.default.contents(atPath: $0) ?? Data()) } ?? response.body
+    }
+
     static func json(_ response: RegistryResponse) throws -> [String: String] {
         try JSONDecoder().decode([String: String].self, from: Data(response.body))
     }
@@ -73,7 +78,9 @@ struct RegistryResponderTests {
         try Self.withRegistry { (_, responder) throws in
             let r = responder.respond(method: "GET", path: "/v1/bundles/\(Fixture.candidateVersion)/bundle.tar.gz")
             #expect(r.status == 200)
-            #expect(r.body == Fixture.bundleBytes(Fixture.candidateVersion))
+            #expect(Self.received(r) == Fixture.bundleBytes(Fixture.candidateVersion))
+            // Issue 13, item 4: the bundle is streamed from its file, never read whole per request.
+            #expect(r.body.isEmpty && r.file != nil)
             #expect(r[header: "Content-Type"] == "application/gzip")
             #expect(r[header: "ETag"] == "\"\(Fixture.candidateSHA256)\"")
             let again = responder.respond(
@@ -91,7 +98,7 @@ struct RegistryResponderTests {
             let path = "/v1/bundles/\(Fixture.stableVersion)/bundle.tar.gz"
             let r = responder.respond(method: "HEAD", path: path)
             #expect(r.status == 200)
-            #expect(r.body.isEmpty)
+            #expect(r.body.isEmpty && r.file == nil)
             #expect(r[header: "Content-Length"] == String(Fixture.bundleBytes(Fixture.stableVersion).count))
         }
     }
@@ -279,7 +286,7 @@ struct RegistryResponderTests {
             let r = responder.respond(method: "GET", path: "/v1/bundles/\(Fixture.stableVersion)/bundle.tar.gz")
             #expect(r.status == 503)
             #expect(try Self.json(r)["error"]?.contains("a link that leaves the registry") == true)
-            #expect(!String(decoding: r.body, as: UTF8.self).contains("root:"))
+            #expect(!String(decoding: Self.received(r), as: UTF8.self).contains("root:"))
             #expect(responder.respond(method: "GET", path: "/healthz").status == 200)
             try registry.write("index.json", "{not json")
             let health = responder.respond(method: "GET", path: "/healthz")
