@@ -168,6 +168,50 @@ struct BundleTests {
         return files
     }
 
+    /// Seeded fuzz (issue 13): mutated model and baseline files, re-hashed and re-signed with
+    /// the trusted key so the mutations reach the decoders and the judge. Each bundle loads
+    /// (and judges) or is refused; none crashes. `VIGIL_FUZZ_ITERATIONS` makes longer runs.
+    @Test func signedGarbageIsRefusedOrJudgedNeverACrash() throws {
+        let corpus = Corpus.shared
+        let files = try Self.files(of: corpus.bundle())
+        let iterations = Int(ProcessInfo.processInfo.environment["VIGIL_FUZZ_ITERATIONS"] ?? "") ?? 200
+        var g = SplitMix64(seed: UInt64(ProcessInfo.processInfo.environment["VIGIL_FUZZ_SEED"] ?? "") ?? 61_206)
+        let decoder = BundleFormat.decoder()
+        var manifest = try decoder.decode(BundleManifest.self, from: Data(files[BundleFormat.manifestPath]!))
+        var loaded = 0
+        for _ in 0..<iterations {
+            var mutated = files
+            let target = Bool.random(using: &g) ? BundleFormat.modelPath : BundleFormat.baselinesPath
+            var bytes = mutated[target]!
+            for _ in 0..<Int.random(in: 1...4, using: &g) where !bytes.isEmpty {
+                let i = Int.random(in: 0..<bytes.count, using: &g)
+                switch Int.random(in: 0..<3, using: &g) {
+                case 0:
+                    bytes[i] =
+                        [0x30, 0x39, 0x2D, 0x22, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x65][Int.random(in: 0..<10, using: &g)]
+                case 1: bytes.removeSubrange(i..<min(bytes.count, i + Int.random(in: 1...32, using: &g)))
+                default: bytes.insert(contentsOf: Array("1e308".utf8), at: i)
+                }
+            }
+            mutated[target] = bytes
+            manifest.files[target] = BundleFormat.sha256Hex(bytes)
+            let manifestBytes = Array(try BundleFormat.encoder().encode(manifest)) + [0x0A]
+            mutated[BundleFormat.manifestPath] = manifestBytes
+            mutated[BundleFormat.signaturePath] = Array(
+                (try corpus.key.signature(for: Data(manifestBytes)).base64EncodedString() + "\n").utf8
+            )
+            guard let bundle = try? GuardBundle.verify(files: mutated, name: "fuzz", publicKey: corpus.key.publicKey)
+            else { continue }
+            loaded += 1
+            if let judge = try? bundle.judge() {
+                for d in try corpus.store.allDeploys().prefix(2) {
+                    _ = judge.judge(try StoreCorpus.evidence(d, store: corpus.store))
+                }
+            }
+        }
+        #expect(loaded <= iterations)
+    }
+
     @Test func eachKindOfBadBundleSaysWhich() throws {
         let corpus = Corpus.shared
         let files = try Self.files(of: corpus.bundle())
