@@ -7,7 +7,7 @@ internal import Foundation
 public final class RunLock: @unchecked Sendable {
     public struct Busy: Error, CustomStringConvertible {
         public var holder: String
-        public var description: String { "Another run holds the pipeline's lock: \(holder)." }
+        public var description: String { "Another writer holds the store's lock: \(holder)." }
     }
 
     let fd: Int32

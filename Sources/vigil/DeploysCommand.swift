@@ -46,19 +46,7 @@ struct DeploysCommand: ParsableCommand {
         }
 
         func run() throws {
-            let path = storeOptions.resolvedPath
-            let lock: RunLock
-            do {
-                let now = RFC3339.format(Int64(Date().timeIntervalSince1970))
-                lock = try RunLock(
-                    path: path + ".lock",
-                    holder: "pid \(getpid()), vigil deploys delete, since \(now)",
-                    timeout: wait
-                )
-            } catch let busy as RunLock.Busy {
-                Output.warn("\(busy) Try again later, or pass --wait SECONDS.")
-                throw ExitCode(75)
-            }
+            let lock = try lockStore(storeOptions.resolvedPath, as: "vigil deploys delete", wait: wait)
             defer { withExtendedLifetime(lock) {} }
             let store = try storeOptions.openExisting()
             let removals: [Removal]

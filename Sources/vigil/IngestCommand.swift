@@ -60,18 +60,7 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let paths = try expand(archives)
-        let lock: RunLock
-        do {
-            let since = RFC3339.format(Int64(Date().timeIntervalSince1970))
-            lock = try RunLock(
-                path: storeOptions.resolvedPath + ".lock",
-                holder: "pid \(getpid()), vigil ingest, since \(since)",
-                timeout: wait
-            )
-        } catch let busy as RunLock.Busy {
-            Output.warn("\(busy) Try again later, or pass --wait SECONDS.")
-            throw ExitCode(75)
-        }
+        let lock = try lockStore(storeOptions.resolvedPath, as: "vigil ingest", wait: wait)
         defer { withExtendedLifetime(lock) {} }
         let store = try storeOptions.open()
         var logger = Logger(label: "vigil.ingest")

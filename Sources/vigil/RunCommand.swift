@@ -62,18 +62,7 @@ struct RunCommand: ParsableCommand {
         if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
-        let lock: RunLock
-        do {
-            lock = try RunLock(
-                path: options.store + ".lock",
-                holder:
-                    "pid \(getpid()), pipeline \(definition.name), since \(RFC3339.format(Int64(Date().timeIntervalSince1970)))",
-                timeout: wait
-            )
-        } catch let busy as RunLock.Busy {
-            Output.warn("\(busy) Try again later, or pass --wait SECONDS.")
-            throw ExitCode(75)
-        }
+        let lock = try lockStore(options.store, as: "pipeline \(definition.name)", wait: wait)
         defer { withExtendedLifetime(lock) {} }
         let storeHandle = try HistoryStore(path: options.store)
         var resume = self.resume

@@ -1,5 +1,7 @@
 import ArgumentParser
 internal import Foundation
+import VigilCore
+import VigilPipeline
 import VigilStore
 
 /// Flags shared by every command that reads or writes the store.
@@ -45,5 +47,17 @@ struct StoreOptions: ParsableArguments {
             )
         }
         return resolvedPath
+    }
+}
+
+/// The store's writer lock (`<store>.lock`), held by `run`, `ingest` and `deploys delete`:
+/// waits `wait` seconds, then exits 75 naming the holder.
+func lockStore(_ store: String, as holder: String, wait: Double) throws -> RunLock {
+    let since = RFC3339.format(Int64(Date().timeIntervalSince1970))
+    do {
+        return try RunLock(path: store + ".lock", holder: "pid \(getpid()), \(holder), since \(since)", timeout: wait)
+    } catch let busy as RunLock.Busy {
+        Output.warn("\(busy) Try again later, or pass --wait SECONDS.")
+        throw ExitCode(75)
     }
 }

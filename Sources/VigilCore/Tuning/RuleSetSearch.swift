@@ -511,23 +511,21 @@ struct RuleSetSearch {
                 let base = calibration.scale(app: app, metric: metric.name)
                 var entry = cal.series[key] ?? RuleCalibration.Series(scale: base, samples: 0)
                 let factor = entry.feedback ?? 1
+                // The series' scale moves by `f`, and the change is listed.
+                func record(_ f: Double, _ kind: String) {
+                    entry.scale = base * f
+                    entry.feedback = f
+                    cal.series[key] = entry
+                    changes.append(
+                        FeedbackChange(rule: rule, series: key, deployId: c.evidence.deploy.id, kind: kind, factor: f)
+                    )
+                }
                 if c.label == .good, c.falseAlarmMetrics.contains(metric.name), s.total[m].isFinite,
                     s.total[m] > threshold * entry.scale
                 {
                     let wanted = min(limit, s.total[m] / (threshold * base) * 1.05)
                     guard wanted > factor else { continue }
-                    entry.scale = base * wanted
-                    entry.feedback = wanted
-                    cal.series[key] = entry
-                    changes.append(
-                        FeedbackChange(
-                            rule: rule,
-                            series: key,
-                            deployId: c.evidence.deploy.id,
-                            kind: "suppressed",
-                            factor: wanted
-                        )
-                    )
+                    record(wanted, "suppressed")
                 } else if c.label == .bad, factor <= 1, c.confirmedMetrics.contains(metric.name), s.total[m].isFinite,
                     s.total[m] > 0, s.total[m] <= threshold * entry.scale, !(s.before[m] > threshold * entry.scale)
                 {
@@ -536,18 +534,7 @@ struct RuleSetSearch {
                     let floor = s.before[m].isFinite ? s.before[m] / (threshold * base) * 1.05 : 0
                     let f = max(wanted, floor)
                     guard f < factor, s.total[m] > threshold * base * f else { continue }
-                    entry.scale = base * f
-                    entry.feedback = f
-                    cal.series[key] = entry
-                    changes.append(
-                        FeedbackChange(
-                            rule: rule,
-                            series: key,
-                            deployId: c.evidence.deploy.id,
-                            kind: "confirmed",
-                            factor: f
-                        )
-                    )
+                    record(f, "confirmed")
                 }
             }
         }
