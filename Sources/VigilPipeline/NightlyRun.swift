@@ -459,11 +459,11 @@ public struct NightlyRun: Sendable {
         input.stories = evaluation.stories.map {
             .init(deployId: $0.deployId, app: $0.app, what: $0.what, detail: $0.detail)
         }
-        if let walk = try? decoder.decode(
-            WalkForward.self,
-            from: FileManager.default.contents(atPath: "\(dir)/backtest.json") ?? Data()
-        ), walk.days > 0 {
-            input.walkForward = Self.section(walk)
+        // A run resumed from before the backtest stage existed has no file: no section. A file
+        // that does not decode is an error, not a silently missing section.
+        if let bytes = FileManager.default.contents(atPath: "\(dir)/backtest.json") {
+            let walk = try decoder.decode(WalkForward.self, from: bytes)
+            if walk.days > 0 { input.walkForward = Self.section(walk) }
         }
         let status = try store.status()
         let l = status.labels
