@@ -117,7 +117,9 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilStoreTests",
-            dependencies: ["VigilStore", "VigilCore", "ServeTestSupport"],
+            dependencies: [
+                "VigilStore", "VigilCore", "ServeTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

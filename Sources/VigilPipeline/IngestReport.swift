@@ -9,6 +9,8 @@ public struct ArchiveIngestResult: Sendable, Hashable, Codable {
         case unchanged
         /// Rejected whole; nothing of it was stored but the rejection and its problems.
         case rejected
+        /// Forgotten by an operator (`vigil ingest --forget`): skipped, never ingested again.
+        case forgotten
     }
 
     public var path: String

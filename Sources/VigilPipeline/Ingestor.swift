@@ -112,6 +112,12 @@ public struct Ingestor: Sendable {
                 [.error("unreadable", message)]
             )
         }
+        if let removal = try store.forgottenArchive(sha256: sha256) {
+            let message =
+                "forgotten on \(RFC3339.format(removal.at)) (\(removal.reason)); not ingested again"
+            logger.info("skipped \(name): \(message)")
+            return (ArchiveIngestResult(path: path, sha256: sha256, status: .forgotten, error: message), [])
+        }
         if try store.archiveStatus(sha256: sha256) == "ingested" {
             logger.info("unchanged: \(name) was already ingested")
             return (ArchiveIngestResult(path: path, sha256: sha256, status: .unchanged), [])
@@ -342,7 +348,7 @@ public struct Ingestor: Sendable {
     /// Reads the archive on a second thread (decompression and parsing) while `body` runs on
     /// this one (the store's transaction), so ingest uses both cores. Records arrive in
     /// archive order; an error on either side stops both and is rethrown here.
-    private func forEachRecord(inArchiveAt path: String, _ body: (ArchiveRecord) throws -> Void) throws {
+    func forEachRecord(inArchiveAt path: String, _ body: (ArchiveRecord) throws -> Void) throws {
         enum Item: Sendable {
             case record(ArchiveRecord)
             case failed(any Error)

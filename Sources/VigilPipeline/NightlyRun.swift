@@ -215,7 +215,8 @@ public struct NightlyRun: Sendable {
             let count = { (s: ArchiveIngestResult.Status) in String(report.archives.filter { $0.status == s }.count) }
             return [
                 "archives": String(paths.count), "ingested": count(.ingested), "unchanged": count(.unchanged),
-                "rejected": count(.rejected), "deploys_added": String(report.deploys.added),
+                "rejected": count(.rejected), "forgotten": count(.forgotten),
+                "deploys_added": String(report.deploys.added),
             ]
         case "tune":
             let model = try TuneRun.run(pipeline: definition, store: store)
@@ -480,6 +481,7 @@ public struct NightlyRun: Sendable {
                 (
                     "this run's archives",
                     "\(by["ingested"] ?? 0) ingested, \(by["unchanged"] ?? 0) unchanged, \(by["rejected"] ?? 0) rejected"
+                        + ((by["forgotten"] ?? 0) > 0 ? ", \(by["forgotten"]!) skipped as forgotten" : "")
                 )
             )
         }

@@ -143,6 +143,16 @@ public final class IngestSession {
         pendingBefore = try Self.pendingKeys(db)
     }
 
+    /// A session writing again, on behalf of an archive already stored, the records of it that a
+    /// forgotten archive had displaced.
+    init(db: Database, restoring archive: StoredArchive) {
+        self.db = db
+        archiveId = archive.id
+        archiveName = archive.name
+        exportedAt = archive.exportedAt ?? 0
+        pendingBefore = []
+    }
+
     private static func pendingKeys(_ db: Database) throws -> Set<String> {
         // Keyed by what the label is about, not by row, so a newer version of a label that is
         // still pending does not count as resolving it.
@@ -353,6 +363,9 @@ public final class IngestSession {
                 SeriesBlob.encode(merged.values), archiveId, mergedExport,
             ]
         )
+        try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO history_source (app, metric, archive_id) VALUES (?, ?, ?)"
+        ).execute(arguments: [app, metric, archiveId])
         return warning
     }
 

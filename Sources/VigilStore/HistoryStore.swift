@@ -128,6 +128,9 @@ public final class HistoryStore: Sendable {
             // ingest order; rows stored before this have none (the next copy replaces them).
             try db.execute(sql: "ALTER TABLE deploy ADD COLUMN digest TEXT")
         }
+        migrator.registerMigration("v5: forgotten archives, history sources") { db in
+            try db.execute(sql: schemaV5)
+        }
         return migrator
     }
 
@@ -141,6 +144,32 @@ public final class HistoryStore: Sendable {
             reason TEXT NOT NULL,
             detail TEXT NOT NULL
         );
+        """
+
+    /// An archive can be forgotten (a removal of what 'archive', id its SHA-256), and a merged
+    /// history series remembers every archive that contributed to it, so forgetting one knows
+    /// which series to rebuild. Stores from before this know only each series' last contributor.
+    static let schemaV5 = """
+        CREATE TABLE removal_v5 (
+            row_id INTEGER PRIMARY KEY,
+            what TEXT NOT NULL CHECK (what IN ('deploy', 'archive')),
+            id TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        INSERT INTO removal_v5 SELECT row_id, what, id, at, reason, detail FROM removal;
+        DROP TABLE removal;
+        ALTER TABLE removal_v5 RENAME TO removal;
+        CREATE INDEX removal_by_id ON removal(what, id);
+        CREATE TABLE history_source (
+            app TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            archive_id INTEGER NOT NULL REFERENCES archive(id),
+            PRIMARY KEY (app, metric, archive_id)
+        );
+        CREATE INDEX history_source_by_archive ON history_source(archive_id);
+        INSERT INTO history_source SELECT app, metric, archive_id FROM history;
         """
 
     static let schemaV2 = """

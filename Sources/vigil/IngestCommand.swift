@@ -4,6 +4,7 @@ import Logging
 import VigilArchive
 import VigilCore
 import VigilPipeline
+import VigilStore
 
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,12 +23,25 @@ struct IngestCommand: ParsableCommand {
             Two writers never share a store: ingest holds the store's lock (the one vigil run
             holds), waits up to --wait seconds for it, then exits 75 naming the holder.
 
+            An archive that should never have been loaded is taken out again with --forget:
+              vigil ingest --forget exports/2026-11-20.tar.gz --reason "exporter clock at 9999"
+            names it by its file, its stored name or 8+ hex digits of its SHA-256. Everything it
+            stored leaves the store in one transaction; deploys and history it had overwritten
+            come back from the other archives, read again from where they were ingested (when one
+            of them is gone or changed, the forget is refused unless --accept-loss). The removal
+            is recorded (vigil deploys removals) and ingest skips the archive from then on.
+
             Exit status: 0 when everything loadable loaded (warnings allowed), 1 when any archive
             was rejected whole, 64 for usage errors, 75 when the store stayed busy.
             """
     )
 
-    @Argument(help: ArgumentHelp("Archives or directories of archives.", valueName: "archive"))
+    @Argument(
+        help: ArgumentHelp(
+            "Archives or directories of archives (with --forget: stored archives, by file, name or SHA-256).",
+            valueName: "archive"
+        )
+    )
     var archives: [String]
 
     @OptionGroup var storeOptions: StoreOptions
@@ -50,7 +64,24 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Wait this long for another writer holding the store's lock.", valueName: "seconds"))
     var wait: Double = 0
 
+    @Flag(help: "Take the named archives out of the store instead of loading them.")
+    var forget = false
+
+    @Option(help: "Why the archives are forgotten (recorded with the removal; required with --forget).")
+    var reason: String?
+
+    @Flag(help: "With --forget: go on when another archive cannot be read again to restore what it held.")
+    var acceptLoss = false
+
     func validate() throws {
+        if forget {
+            guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--forget needs --reason: it is recorded with the removal.")
+            }
+        } else {
+            guard reason == nil else { throw ValidationError("--reason goes with --forget.") }
+            guard !acceptLoss else { throw ValidationError("--accept-loss goes with --forget.") }
+        }
         guard wait >= 0 else { throw ValidationError("--wait must be >= 0.") }
         guard maxClockSkew >= 0 else { throw ValidationError("--max-clock-skew must be >= 0.") }
         guard maxDeployAge > 0 else { throw ValidationError("--max-deploy-age must be positive.") }
@@ -59,6 +90,7 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
+        if forget { return try runForget() }
         let paths = try expand(archives)
         let lock = try lockStore(storeOptions.resolvedPath, as: "vigil ingest", wait: wait)
         defer { withExtendedLifetime(lock) {} }
@@ -85,6 +117,43 @@ struct IngestCommand: ParsableCommand {
             printHuman(report)
         }
         if report.anyRejected { throw ExitCode(1) }
+    }
+
+    private func runForget() throws {
+        let lock = try lockStore(storeOptions.resolvedPath, as: "vigil ingest --forget", wait: wait)
+        defer { withExtendedLifetime(lock) {} }
+        let ingestor = Ingestor(store: try storeOptions.openExisting())
+        // Every name is resolved before anything is forgotten: a typo forgets nothing.
+        var targets: [StoredArchive] = []
+        do {
+            for argument in archives {
+                let found = try ingestor.storedArchive(named: argument)
+                if !targets.contains(found) { targets.append(found) }
+            }
+        } catch let error as ForgetError {
+            throw ValidationError(error.message)
+        }
+        var outcomes: [ForgetOutcome] = []
+        for archive in targets {
+            do {
+                let (outcome, skipped) = try ingestor.forget(archive, reason: reason ?? "", acceptLoss: acceptLoss) {
+                    index,
+                    name in Output.progress("forgetting \(archive.name): re-reading \(index) \(name)")
+                }
+                Output.clearProgress()
+                outcomes.append(outcome)
+                if !json {
+                    print("forgot \(outcome.removal.detail)")
+                    for why in skipped { print("  not restored from: \(why)") }
+                }
+            } catch let error as ForgetError {
+                Output.clearProgress()
+                Output.warn("Error: \(error.message)")
+                if json { try Output.printJSON(outcomes) }
+                throw ExitCode(1)
+            }
+        }
+        if json { try Output.printJSON(outcomes) }
     }
 
     private func printHuman(_ report: IngestReport) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+internal import Foundation
 import VigilCore
 import VigilStore
 
@@ -16,8 +17,22 @@ struct StatusCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also list the most recent problems, at most this many.", valueName: "n"))
     var problems: Int = 0
 
+    @Flag(help: "List every stored archive (export time, status, SHA-256 prefix, name, path) and stop.")
+    var archives = false
+
     func run() throws {
         let store = try storeOptions.openForReading()
+        if archives {
+            let list = try store.storedArchives()
+            if json { return try Output.printJSON(list) }
+            for a in list {
+                print(
+                    "\(a.exportedAt.map(RFC3339.format) ?? "-")  \(a.status.padding(toLength: 8, withPad: " ", startingAt: 0)) "
+                        + "\(a.sha256.prefix(12))  \(a.name)  \(a.path)"
+                )
+            }
+            return
+        }
         let status = try store.status()
         if json {
             try Output.printJSON(status)

@@ -120,6 +120,22 @@ struct CommandLineTests {
         #expect(try Self.run(["deploys", "show", id, "--store", store]).status == 64)
         let removals = try Self.run(["deploys", "removals", "--store", store])
         #expect(removals.stdout.contains("deploy \(id): bad export"))
+
+        // Forgetting an archive: by its stored name (listed by status --archives), with a reason;
+        // ingest then skips it; a name that matches nothing forgets nothing.
+        let listed = try Self.run(["status", "--archives", "--store", store])
+        let name = try #require(listed.stdout.split(separator: "\n").last?.split(separator: " ").dropLast().last)
+        #expect(try Self.run(["ingest", "--forget", String(name), "--store", store]).status == 64)  // needs --reason
+        let typo = try Self.run(["ingest", "--forget", "no-such.tar.gz", "--reason", "x", "--store", store])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("No stored archive is named 'no-such.tar.gz'"))
+        let forget = try Self.run(["ingest", "--forget", String(name), "--reason", "test export", "--store", store])
+        #expect(forget.status == 0, "\(forget.stderr)")
+        #expect(forget.stdout.contains("forgot \(name)"))
+        let skipped = try Self.run(["ingest", data, "--store", store])
+        #expect(skipped.status == 0)
+        #expect(skipped.stdout.contains("forgotten"))
+        #expect(try Self.run(["deploys", "removals", "--store", store]).stdout.contains(": test export ("))
     }
 
     /// Issue 13, item 7: a second writer on one store waits or exits 75 naming the holder,
