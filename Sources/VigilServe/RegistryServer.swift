@@ -25,8 +25,12 @@ public struct RegistryServer: Service {
         /// A connection that sends no complete request for this long — silent, stuck in its
         /// headers, or idle between keep-alive requests — is closed.
         public var idleTimeout: Duration
+        /// A connection whose client takes none of a response for this long (a reader stalled
+        /// half-way through a bundle) is closed.
+        public var writeTimeout: Duration
         /// Connections served at once; past it the server stops accepting (the kernel's backlog
-        /// holds the rest) instead of spinning on accept when descriptors run out.
+        /// holds the rest) instead of spinning on accept when descriptors run out. It is
+        /// lowered to fit the process's descriptor limit (see ``connectionCap(requested:descriptorLimit:)``).
         public var maxConnections: Int
 
         public init(
@@ -34,12 +38,14 @@ public struct RegistryServer: Service {
             host: String = "127.0.0.1",
             port: Int = 8080,
             idleTimeout: Duration = .seconds(30),
+            writeTimeout: Duration = .seconds(60),
             maxConnections: Int = 200
         ) {
             self.registry = registry
             self.host = host
             self.port = port
             self.idleTimeout = idleTimeout
+            self.writeTimeout = writeTimeout
             self.maxConnections = maxConnections
         }
     }
@@ -80,19 +86,62 @@ public struct RegistryServer: Service {
         var frameworkLogger = logger
         frameworkLogger.logLevel = max(logger.logLevel, .warning)
         let onListening = self.onListening
-        let timeout = configuration.idleTimeout.components
-        let idle = TimeAmount.nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
+        let writeTimeout = Self.timeAmount(configuration.writeTimeout)
+        let limit = Self.descriptorLimit()
+        let connections = Self.connectionCap(requested: configuration.maxConnections, descriptorLimit: limit)
+        if connections < configuration.maxConnections {
+            let message =
+                "serving at most \(connections) connections, not \(configuration.maxConnections): the process may open "
+                + "only \(limit ?? 0) descriptors (raise it with ulimit -n)"
+            logger.warning("\(message)")
+        }
         return Application(
             responder: Responder(registry: RegistryResponder(registry: configuration.registry), logger: logger),
-            server: .http1(configuration: .init(idleTimeout: idle)),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [StalledWriteHandler(timeout: writeTimeout)],
+                    idleTimeout: Self.timeAmount(configuration.idleTimeout)
+                )
+            ),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: nil,
-                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)
+                availableConnectionsDelegate: MaximumAvailableConnections(connections, logger: logger)
             ),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? 0) },
             logger: frameworkLogger
         )
+    }
+}
+
+extension RegistryServer {
+    /// Descriptors kept for everything but client connections: the listening socket, the
+    /// bundle files being streamed (one per connection, counted apart), logs, the event loops.
+    static let reservedDescriptors = 32
+
+    /// The connections the server takes at once: the requested number, but never more than the
+    /// descriptor limit allows (each connection may hold a socket and a bundle file open), so
+    /// accept never fails for want of a descriptor while a normal request waits.
+    public static func connectionCap(requested: Int, descriptorLimit: Int?) -> Int {
+        guard let descriptorLimit else { return requested }
+        return max(1, min(requested, (descriptorLimit - reservedDescriptors) / 2))
+    }
+
+    /// The soft limit on open descriptors (`ulimit -n`), or `nil` when unlimited or unknown.
+    static func descriptorLimit() -> Int? {
+        var limit = rlimit()
+        #if os(Linux)
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        #else
+        let resource = RLIMIT_NOFILE
+        #endif
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }  // RLIM_INFINITY
+        return Int(clamping: limit.rlim_cur)
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let c = duration.components
+        return .nanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
     }
 }
 

@@ -38,12 +38,26 @@ struct ServeCommand: ParsableCommand {
     )
     var idleTimeout = 30
 
-    @Option(help: ArgumentHelp("Connections served at once; past it new ones wait in the backlog.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Close a connection whose client takes none of a response for this long (a stalled download).",
+            valueName: "seconds"
+        )
+    )
+    var writeTimeout = 60
+
+    @Option(
+        help: ArgumentHelp(
+            "Connections served at once (lowered to fit ulimit -n); past it new ones wait in the backlog.",
+            valueName: "n"
+        )
+    )
     var maxConnections = 200
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second.") }
+        guard writeTimeout >= 1 else { throw ValidationError("--write-timeout must be at least 1 second.") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1.") }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: registry, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -60,6 +74,7 @@ struct ServeCommand: ParsableCommand {
                 host: host,
                 port: port,
                 idleTimeout: .seconds(idleTimeout),
+                writeTimeout: .seconds(writeTimeout),
                 maxConnections: maxConnections
             ),
             logger: logger

@@ -99,6 +99,40 @@ package enum RawHTTPClient {
         return nil
     }
 
+    /// Requests `target`, reads `readFirst` bytes, stops reading for `stallSeconds`, then reads
+    /// what is left: whether the server had closed the connection (the reads end before the
+    /// whole response), and how many bytes came in all.
+    package static func stalledDownload(
+        port: Int,
+        target: String,
+        readFirst: Int,
+        stallSeconds: Double
+    ) throws -> (received: Int, closed: Bool) {
+        let fd = try connected(port: port, timeout: timeval(tv_sec: 10, tv_usec: 0))
+        defer { close(fd) }
+        let head = Array("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        _ = head.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var received = 0
+        while received < readFirst {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, readFirst - received), 0) }
+            guard n > 0 else { return (received, true) }
+            received += n
+        }
+        Thread.sleep(forTimeInterval: stallSeconds)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 { return (received, true) }
+            if n < 0 { return (received, errno == ECONNRESET) }
+            received += n
+        }
+    }
+
+    /// A connection that sends nothing, held open until the caller closes the descriptor.
+    package static func openSilent(port: Int) throws -> Int32 {
+        try connected(port: port, timeout: timeval(tv_sec: 10, tv_usec: 0))
+    }
+
     /// A TCP socket connected to 127.0.0.1:`port`, with `timeout` on reads and writes.
     private static func connected(port: Int, timeout: timeval) throws -> Int32 {
         #if os(Linux)

@@ -11,13 +11,21 @@ struct LoopbackTests {
     static func withServer(
         _ registry: FixtureRegistry,
         idleTimeout: Duration = .seconds(30),
+        writeTimeout: Duration = .seconds(60),
+        maxConnections: Int = 200,
         _ body: (_ port: Int) async throws -> Void
     ) async throws {
         var logger = Logger(label: "vigil.serve.test")
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let server = RegistryServer(
-            configuration: .init(registry: registry.root, port: 0, idleTimeout: idleTimeout),
+            configuration: .init(
+                registry: registry.root,
+                port: 0,
+                idleTimeout: idleTimeout,
+                writeTimeout: writeTimeout,
+                maxConnections: maxConnections
+            ),
             logger: logger
         ) {
             continuation.yield($0)
@@ -111,6 +119,56 @@ struct LoopbackTests {
             let health = try await RawHTTPClient.request(port: port, target: "/healthz")
             #expect(health.status == 200)
         }
+    }
+
+    /// Issue 13, item 4: a reader that stops reading part-way through a large bundle is
+    /// disconnected after the write timeout instead of holding its connection for ever.
+    @Test func aStalledReaderIsClosedAfterTheWriteTimeout() async throws {
+        let registry = try FixtureRegistry.make()
+        defer { registry.delete() }
+        // Far more than the loopback socket buffers hold, so the server is left waiting.
+        let size = 48 << 20
+        try registry.write(
+            "bundles/\(FixtureRegistry.stableVersion)/bundle.tar.gz",
+            bytes: [UInt8](repeating: 0x5A, count: size)
+        )
+        try await Self.withServer(registry, writeTimeout: .seconds(1)) { port in
+            let target = "/v1/bundles/\(FixtureRegistry.stableVersion)/bundle.tar.gz"
+            let stalled = try await Self.blocking {
+                try RawHTTPClient.stalledDownload(port: port, target: target, readFirst: 1024, stallSeconds: 4)
+            }
+            #expect(stalled.closed, "the server kept a stalled reader's connection open")
+            #expect(stalled.received < size)
+            // A reader that keeps reading gets the whole bundle.
+            let whole = try await RawHTTPClient.request(port: port, target: target)
+            #expect(whole.status == 200)
+            #expect(whole.body.count == size)
+        }
+    }
+
+    /// Issue 13, item 4: with every connection slot held by silent clients, a normal request
+    /// waits in the backlog and is answered once the idle timeout frees a slot; the server
+    /// neither refuses it nor spins.
+    @Test func aRequestPastTheConnectionLimitWaitsAndIsAnswered() async throws {
+        let registry = try FixtureRegistry.make()
+        defer { registry.delete() }
+        try await Self.withServer(registry, idleTimeout: .seconds(1), maxConnections: 3) { port in
+            let held = try (0..<3).map { _ in try RawHTTPClient.openSilent(port: port) }
+            defer { for fd in held { close(fd) } }
+            let started = ContinuousClock.now
+            let health = try await RawHTTPClient.request(port: port, target: "/healthz")
+            #expect(health.status == 200)
+            // It was not taken before a held connection timed out: the limit holds.
+            #expect(ContinuousClock.now - started > .milliseconds(500))
+        }
+    }
+
+    @Test func theConnectionCapFitsTheDescriptorLimit() {
+        #expect(RegistryServer.connectionCap(requested: 200, descriptorLimit: nil) == 200)
+        #expect(RegistryServer.connectionCap(requested: 200, descriptorLimit: 1_048_576) == 200)
+        // 256 descriptors: 32 kept back, then a socket and a bundle file per connection.
+        #expect(RegistryServer.connectionCap(requested: 200, descriptorLimit: 256) == 112)
+        #expect(RegistryServer.connectionCap(requested: 200, descriptorLimit: 20) == 1)
     }
 
     static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
