@@ -37,6 +37,19 @@ public final class RunLock: @unchecked Sendable {
         _ = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     }
 
+    /// Whether some process holds the lock at `path` now (it is only probed, never taken).
+    /// A run recorded as `running` while nobody holds the lock died without finishing.
+    public static func isHeld(at path: String) -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+
     deinit {
         ftruncate(fd, 0)
         flock(fd, LOCK_UN)

@@ -163,12 +163,19 @@ struct RunsCommand: ParsableCommand {
         let runs = try storeOptions.openForReading().runs(limit: limit)
         if json { return try Output.printJSON(runs) }
         if runs.isEmpty { print("no runs yet") }
+        // A run still marked running while no process holds the store's lock was killed (or
+        // crashed) mid-way: say so, rather than let it look alive for ever.
+        let lockHeld = RunLock.isHeld(at: storeOptions.resolvedPath + ".lock")
         for r in runs {
             let took = r.finishedAt.map { " in \($0 - r.startedAt) s" } ?? ""
             let last = r.stages.last { $0.status == .succeeded }?.stage ?? "none"
+            let status =
+                r.status == .running && !lockHeld
+                ? "died (running, but no process holds the store's lock)" : r.status.rawValue
             print(
-                "\(r.id)  \(r.pipeline)  \(RFC3339.format(r.startedAt))  \(r.status.rawValue)\(took)  last finished stage: \(last)"
+                "\(r.id)  \(r.pipeline)  \(RFC3339.format(r.startedAt))  \(status)\(took)  last finished stage: \(last)"
             )
+            if r.status == .running && !lockHeld { print("    resume it: vigil run PIPELINE_FILE --resume \(r.id)") }
             if let e = r.error { print("    error: \(e)") }
         }
     }

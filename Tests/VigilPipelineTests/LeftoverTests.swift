@@ -20,3 +20,20 @@ struct LeftoverTests {
         #expect(FileManager.default.fileExists(atPath: "\(root)/gate/2026.11.26.1.json"))
     }
 }
+
+/// `vigil runs` tells a dead run from a live one by probing the store's lock.
+struct RunLockTests {
+    @Test func theLockIsSeenHeldOnlyWhileSomeoneHoldsIt() throws {
+        let path = try Scratch.directory("lock").appendingPathComponent("store.sqlite.lock").path
+        #expect(!RunLock.isHeld(at: path))  // no file yet
+        do {
+            let lock = try RunLock(path: path, holder: "test", timeout: 0)
+            #expect(RunLock.isHeld(at: path))
+            #expect(throws: RunLock.Busy.self) { try RunLock(path: path, holder: "second", timeout: 0) }
+            withExtendedLifetime(lock) {}
+        }
+        #expect(!RunLock.isHeld(at: path))
+        // Probing never takes it: a writer gets it at once afterwards.
+        _ = try RunLock(path: path, holder: "after", timeout: 0)
+    }
+}

@@ -164,9 +164,16 @@ struct RunCommandTests {
                 ])
                 #expect(verify.status == 0, "kill \(kills): \(channel) does not verify: \(verify.stderr)")
             }
-            // The store opens.
+            // The store opens, and a run the kill left marked running is shown as dead.
             if FileManager.default.fileExists(atPath: store) {
-                #expect(try CommandLineTests.run(["runs", "--store", store]).status == 0, "kill \(kills)")
+                let runs = try CommandLineTests.run(["runs", "--store", store])
+                #expect(runs.status == 0, "kill \(kills)")
+                if let unfinished = try Self.lastUnfinishedRun(store: store),
+                    runs.stdout.contains("\(unfinished)  ") && runs.stdout.contains("running")
+                {
+                    #expect(runs.stdout.contains("died (running, but no process holds the store's lock)"))
+                    #expect(runs.stdout.contains("--resume \(unfinished)"))
+                }
             }
         }
         #expect(kills >= 20)
