@@ -125,7 +125,8 @@ public struct Ingestor: Sendable {
         let info = ArchiveInfo(
             sha256: sha256,
             name: name,
-            path: path,
+            // Absolute, so that `--forget` can read it again from any working directory.
+            path: URL(fileURLWithPath: path).standardizedFileURL.path,
             sizeBytes: size,
             ingestedAt: Int64(Date().timeIntervalSince1970)
         )
