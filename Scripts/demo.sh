@@ -6,6 +6,9 @@ demo_dir=${1:-.demo}
 bin="$(swift build --show-bin-path)/vigil"
 rm -rf "$demo_dir"
 mkdir -p "$demo_dir"
+echo "== vigil bundle keygen --out-dir $demo_dir/keys"
+"$bin" bundle keygen --out-dir "$demo_dir/keys"
+echo
 echo "== vigil run Pipelines/nightly.yaml --inputs Datasets/sample (store, registry and reports in $demo_dir)"
 "$bin" run Pipelines/nightly.yaml --inputs Datasets/sample \
     --store "$demo_dir/store.sqlite" --registry "$demo_dir/registry" --reports "$demo_dir/reports" \

@@ -18,6 +18,8 @@ public struct NightlyRun: Sendable {
         public var registry: String
         public var reports: String
         public var signingKey: String
+        /// SHA-256 of the pipeline file's content: a run is not resumed under another one.
+        public var pipelineDigest: String?
 
         public init(
             pipeline: String,
@@ -25,7 +27,8 @@ public struct NightlyRun: Sendable {
             store: String,
             registry: String,
             reports: String,
-            signingKey: String
+            signingKey: String,
+            pipelineDigest: String? = nil
         ) {
             self.pipeline = pipeline
             self.inputs = inputs
@@ -33,11 +36,30 @@ public struct NightlyRun: Sendable {
             self.registry = registry
             self.reports = reports
             self.signingKey = signingKey
+            self.pipelineDigest = pipelineDigest
         }
 
         enum CodingKeys: String, CodingKey {
             case pipeline, inputs, store, registry, reports
             case signingKey = "signing_key"
+            case pipelineDigest = "pipeline_digest"
+        }
+
+        /// What differs from `other`, one phrase per setting (`signing key a → b`).
+        public func differences(from other: Options) -> [String] {
+            var changes: [String] = []
+            func compare(_ name: String, _ a: String?, _ b: String?) {
+                if a != b { changes.append("\(name) \(a ?? "none") → \(b ?? "none")") }
+            }
+            compare("pipeline file", other.pipeline, pipeline)
+            compare("inputs", other.inputs, inputs)
+            compare("registry", other.registry, registry)
+            compare("reports", other.reports, reports)
+            compare("signing key", other.signingKey, signingKey)
+            if let a = other.pipelineDigest, let b = pipelineDigest, a != b {
+                changes.append("the pipeline file's content")
+            }
+            return changes
         }
     }
 
@@ -72,9 +94,11 @@ public struct NightlyRun: Sendable {
         public var validation: DeployFigures?
         public var stages: [StageSummary]
         public var error: String?
+        /// Why an unfinished run was not resumed, when this run replaced it.
+        public var notice: String?
 
         enum CodingKeys: String, CodingKey {
-            case pipeline, status, bundle, gate, report, validation, stages, error
+            case pipeline, status, bundle, gate, report, validation, stages, error, notice
             case runId = "run_id"
         }
     }
@@ -113,6 +137,8 @@ public struct NightlyRun: Sendable {
     public var onStage: (@Sendable (String) -> Void)?
     /// Asked before each stage: true stops the run there (after SIGTERM), resumable later.
     public var shouldStop: (@Sendable () -> Bool)?
+    /// Said in the summary (and so in the notification): why an unfinished run was not resumed.
+    public var notice: String?
 
     public init(definition: PipelineDefinition, options: Options) {
         self.definition = definition
@@ -133,6 +159,44 @@ public struct NightlyRun: Sendable {
     }
 
     /// Runs every stage, or, with `resume`, the stages after the last one that finished.
+    /// What `--resume-unfinished` does with a pipeline's latest run.
+    public enum ResumeDecision: Sendable, Equatable {
+        /// Resume this run.
+        case resume(String)
+        /// Start a fresh run; when an unfinished one is given up, which and why.
+        case fresh(abandoning: String?, reason: String?)
+    }
+
+    /// Attempts (the start and each resume) after which an unfinished run is given up.
+    public static let maxAttempts = 3
+
+    /// Resume the latest run when it did not finish, unless it already had ``maxAttempts``
+    /// attempts (a failure a retry cannot fix must not block every later night) or it was
+    /// started with other settings (the fix for what failed it): then start fresh, which also
+    /// ingests the archives that arrived since.
+    public static func resumeDecision(latest: RunRecord?, current: Options) -> ResumeDecision {
+        guard let latest, latest.status != .succeeded else { return .fresh(abandoning: nil, reason: nil) }
+        if latest.attempts >= maxAttempts {
+            let last = latest.error.map { " (last error: \($0))" } ?? ""
+            return .fresh(
+                abandoning: latest.id,
+                reason: "run \(latest.id) did not finish in \(latest.attempts) attempts\(last); giving it up and "
+                    + "starting a fresh run"
+            )
+        }
+        if let saved = try? JSONDecoder().decode(Options.self, from: Data(latest.options.utf8)) {
+            let changes = current.differences(from: saved)
+            if !changes.isEmpty {
+                return .fresh(
+                    abandoning: latest.id,
+                    reason: "run \(latest.id) was started with other settings (\(changes.joined(separator: "; "))); "
+                        + "starting a fresh run with these"
+                )
+            }
+        }
+        return .resume(latest.id)
+    }
+
     public func run(store: HistoryStore, resume: String? = nil) throws -> Summary {
         let runId: String
         if let resume {
@@ -144,7 +208,8 @@ public struct NightlyRun: Sendable {
                 throw StageError("Run '\(resume)' already succeeded; nothing to resume.")
             }
             runId = resume
-            try store.reopenRun(id: runId)
+            let opts = String(decoding: try BundleFormat.encoder(pretty: false).encode(options), as: UTF8.self)
+            try store.reopenRun(id: runId, options: opts)
         } else {
             runId = Self.newRunId(pipeline: definition.name)
             let opts = String(decoding: try BundleFormat.encoder(pretty: false).encode(options), as: UTF8.self)
@@ -193,6 +258,7 @@ public struct NightlyRun: Sendable {
         var summary = try summarize(runId: runId, dir: dir, store: store)
         summary.status = failure == nil ? "succeeded" : "failed"
         summary.error = failure
+        summary.notice = notice
         let text = String(decoding: try BundleFormat.encoder(pretty: false).encode(summary), as: UTF8.self)
         try store.finishRun(
             id: runId,
@@ -316,7 +382,8 @@ public struct NightlyRun: Sendable {
             manifest: try BundleFormat.decoder().decode(BundleManifest.self, from: manifestBytes),
             manifestBytes: Array(manifestBytes),
             inputsDigest: lines.first ?? "",
-            reused: lines.count > 1 && lines[1] == "true"
+            reused: lines.count > 1 && lines[1] == "true",
+            signer: try SigningKeys.privateKey(path: options.signingKey).publicKey
         )
     }
 

@@ -25,6 +25,8 @@ public enum PublishRun {
         public var manifestBytes: [UInt8]
         public var inputsDigest: String
         public var reused: Bool
+        /// The public half of the key that signed it: the registry must trust it.
+        public var signer: Curve25519.Signing.PublicKey
     }
 
     /// The candidate model and the incumbent (the stable bundle, else the static baseline) on
@@ -127,7 +129,8 @@ public enum PublishRun {
             manifest: manifest,
             manifestBytes: Array(try BundleFormat.encoder().encode(manifest)) + [0x0A],
             inputsDigest: digest,
-            reused: reused
+            reused: reused,
+            signer: key.publicKey
         )
     }
 
@@ -139,7 +142,8 @@ public enum PublishRun {
             bytes: built.bytes,
             manifest: built.manifest,
             inputs: built.inputsDigest,
-            manifestBytes: built.manifestBytes
+            manifestBytes: built.manifestBytes,
+            signer: built.signer
         )
         if stableBefore == version {
             return Result(

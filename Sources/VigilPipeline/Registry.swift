@@ -1,3 +1,4 @@
+public import Crypto
 internal import Foundation
 public import VigilCore
 public import VigilGuard
@@ -141,10 +142,13 @@ public struct Registry: Sendable {
         bytes: [UInt8],
         manifest: BundleManifest,
         inputs: String,
-        manifestBytes: [UInt8]
+        manifestBytes: [UInt8],
+        signer: Curve25519.Signing.PublicKey
     ) throws -> Entry {
         let version = manifest.version
         guard BundleFormat.isValidVersion(version) else { throw StageError("'\(version)' is not a bundle version.") }
+        try checkSigner(signer)
+        try trustOnFirstPublish(signer, at: manifest.createdAt)
         var index = try index()
         let sha = BundleFormat.sha256Hex(bytes)
         if let existing = index.bundles.first(where: { $0.version == version }) {

@@ -32,10 +32,36 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// The run's summary, JSON, when it finished.
     public var summary: String?
     public var error: String?
+    /// How many times it was started or resumed.
+    public var attempts: Int = 1
     public var stages: [Stage]
 
+    public init(
+        id: String,
+        pipeline: String,
+        startedAt: Int64,
+        finishedAt: Int64?,
+        status: Status,
+        options: String,
+        summary: String?,
+        error: String?,
+        attempts: Int = 1,
+        stages: [Stage]
+    ) {
+        self.id = id
+        self.pipeline = pipeline
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.status = status
+        self.options = options
+        self.summary = summary
+        self.error = error
+        self.attempts = attempts
+        self.stages = stages
+    }
+
     enum CodingKeys: String, CodingKey {
-        case id, pipeline, status, options, summary, error, stages
+        case id, pipeline, status, options, summary, error, stages, attempts
         case startedAt = "started_at"
         case finishedAt = "finished_at"
     }
@@ -51,12 +77,26 @@ extension HistoryStore {
         }
     }
 
-    /// Marks a resumed run running again.
-    public func reopenRun(id: String) throws {
+    /// Marks a resumed run running again (one more attempt), with the options it now runs with.
+    public func reopenRun(id: String, options: String? = nil) throws {
         try writer.write { db in
             try db.execute(
-                sql: "UPDATE run SET status = 'running', finished_at = NULL, error = NULL WHERE id = ?",
-                arguments: [id]
+                sql: """
+                    UPDATE run SET status = 'running', finished_at = NULL, error = NULL, attempts = attempts + 1,
+                        options = COALESCE(?, options)
+                    WHERE id = ?
+                    """,
+                arguments: [options, id]
+            )
+        }
+    }
+
+    /// Closes an unfinished run that will not be resumed, saying why.
+    public func abandonRun(id: String, at: Int64, reason: String) throws {
+        try writer.write { db in
+            try db.execute(
+                sql: "UPDATE run SET status = 'failed', finished_at = COALESCE(finished_at, ?), error = ? WHERE id = ?",
+                arguments: [at, reason, id]
             )
         }
     }
@@ -136,6 +176,7 @@ extension HistoryStore {
                     options: r["options"],
                     summary: r["summary"],
                     error: r["error"],
+                    attempts: r["attempts"],
                     stages: stages
                 )
             }

@@ -131,6 +131,10 @@ public final class HistoryStore: Sendable {
         migrator.registerMigration("v5: forgotten archives, history sources") { db in
             try db.execute(sql: schemaV5)
         }
+        migrator.registerMigration("v6: run attempts") { db in
+            // How often a run was started or resumed: the scheduler gives up on one that keeps failing.
+            try db.execute(sql: "ALTER TABLE run ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 

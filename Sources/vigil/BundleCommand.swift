@@ -52,8 +52,8 @@ struct BundleCommand: ParsableCommand {
             same validation deploys.
             """,
         subcommands: [
-            Keygen.self, Publish.self, List.self, Show.self, Verify.self, Promote.self, Rollback.self, Diff.self,
-            GC.self,
+            Keygen.self, RotateKey.self, Publish.self, List.self, Show.self, Verify.self, Promote.self, Rollback.self,
+            Diff.self, GC.self,
         ]
     )
 
@@ -73,16 +73,64 @@ struct BundleCommand: ParsableCommand {
                     "'\(keyPath)' exists; pass --force to replace it (bundles signed with it will no longer verify)."
                 )
             }
-            let key = Curve25519.Signing.PrivateKey()
-            try AtomicFile.write(Array((key.rawRepresentation.base64EncodedString() + "\n").utf8), to: keyPath)
-            chmod(keyPath, 0o600)
-            try AtomicFile.write(
-                Array((key.publicKey.rawRepresentation.base64EncodedString() + "\n").utf8),
-                to: "\(outDir)/signing.pub"
+            let pub = try NightlyRun.createSigningKey(at: keyPath)
+            print("private key: \(keyPath) (keep it secret)\npublic key:  \(pub) (give it to the guards)")
+            print("a registry that already trusts another key takes this one after: vigil bundle rotate-key")
+        }
+    }
+
+    struct RotateKey: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-key",
+            abstract: "Make the registry trust another signing key (recorded, with who and why).",
+            discussion: """
+                A registry takes bundles signed only by the keys in its keys.json: the first publish
+                records its key, and a run signed by any other key fails (a wrong --signing-key path
+                must not publish bundles no guard can verify). To change keys: give the guards the new
+                public key, then
+                  vigil bundle rotate-key --registry DIR --public-key new/signing.pub --reason "yearly rotation"
+                and run with the new private key. --retire-others stops accepting the old keys (bundles
+                already signed by them stay in the registry and verify with the old public key).
+                """
+        )
+
+        @Option(help: ArgumentHelp("The registry.", valueName: "dir"))
+        var registry = ProcessInfo.processInfo.environment["VIGIL_REGISTRY"] ?? ".vigil/registry"
+
+        @Option(help: ArgumentHelp("The new public key (a signing.pub file).", valueName: "file"))
+        var publicKey: String
+
+        @Option(help: "Why (recorded with the key).")
+        var reason: String
+
+        @Flag(help: "Stop accepting every other key.")
+        var retireOthers = false
+
+        @Flag(help: "Print the registry's key list as JSON.")
+        var json = false
+
+        func validate() throws {
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--reason must say why; it is recorded with the key.")
+            }
+        }
+
+        func run() throws {
+            let key: Curve25519.Signing.PublicKey
+            do { key = try SigningKeys.publicKey(path: publicKey) } catch { throw ValidationError(error.message) }
+            let keys = try Registry(root: registry).rotateKey(
+                to: key,
+                retireOthers: retireOthers,
+                reason: reason,
+                at: RFC3339.format(Int64(Date().timeIntervalSince1970))
             )
-            print(
-                "private key: \(keyPath) (keep it secret)\npublic key:  \(outDir)/signing.pub (give it to the guards)"
-            )
+            if json { return try Output.printJSON(keys) }
+            for k in keys.keys {
+                print(
+                    "\(k.fingerprint)  \(k.retiredAt.map { "retired \($0)" } ?? "trusted")  added \(k.addedAt) by "
+                        + "\(k.addedBy): \(k.reason)"
+                )
+            }
         }
     }
 

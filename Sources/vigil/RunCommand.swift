@@ -15,7 +15,11 @@ struct RunCommand: ParsableCommand {
             another corpus. Every stage is recorded in the store's run history; a run that crashed
             resumes with --resume RUN_ID from the last finished stage. Two runs of one store never
             overlap: the second waits --wait seconds, then exits with status 75 naming the holder.
-            When no signing key exists at --signing-key, a new key pair is created there.
+            Every path is checked before anything is created. The signing key must exist, except on
+            the very first run with the default key path (.vigil/keys/signing.key), where a key
+            pair is created; the registry then trusts only that key (vigil bundle rotate-key
+            changes it). --resume-unfinished resumes the pipeline's last unfinished run, unless it
+            already had 3 attempts or was started with other settings: then a fresh run starts.
             Example:
               vigil run Pipelines/nightly.yaml --inputs Datasets/sample
             """
@@ -56,8 +60,14 @@ struct RunCommand: ParsableCommand {
             store: store ?? definition.store ?? env["VIGIL_STORE"] ?? ".vigil/store.sqlite",
             registry: registry ?? definition.registry ?? env["VIGIL_REGISTRY"] ?? ".vigil/registry",
             reports: reports ?? definition.reports ?? "Reports",
-            signingKey: signingKeyPath(signingKey)
+            signingKey: signingKeyPath(signingKey),
+            pipelineDigest: (try? Data(contentsOf: URL(fileURLWithPath: pipeline))).map(BundleFormat.sha256Hex)
         )
+        let keyIsDefault = signingKey == nil && env["VIGIL_SIGNING_KEY"] == nil
+        var keyPlan: NightlyRun.KeyPlan
+        do { keyPlan = try NightlyRun.preflight(options, keyIsDefault: keyIsDefault) } catch let e as StageError {
+            throw ValidationError(e.description)
+        }
         let folder = (options.store as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -66,34 +76,48 @@ struct RunCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let storeHandle = try HistoryStore(path: options.store)
         var resume = self.resume
-        if resume == nil && resumeUnfinished,
-            let last = try storeHandle.runs(limit: 50).first(where: { $0.pipeline == definition.name }),
-            last.status != .succeeded
-        {
-            resume = last.id
-            Output.warn("resuming unfinished run \(last.id)")
-        }
-        if let resume {
-            // A resumed run uses the paths it started with.
+        var notice: String?
+        if resume == nil && resumeUnfinished {
+            let latest = try storeHandle.runs(limit: 50).first { $0.pipeline == definition.name }
+            switch NightlyRun.resumeDecision(latest: latest, current: options) {
+            case .resume(let id):
+                resume = id
+                Output.warn("resuming unfinished run \(id)")
+            case .fresh(let abandoning, let reason):
+                if let abandoning, let reason {
+                    try storeHandle.abandonRun(id: abandoning, at: Int64(Date().timeIntervalSince1970), reason: reason)
+                    Output.warn(reason)
+                    notice = reason
+                }
+            }
+        } else if let resume {
+            // A resumed run keeps the paths it started with, except those given again here: the
+            // flag that fixes what failed it (a signing key, say) must not be ignored.
             guard let record = try storeHandle.run(id: resume) else {
                 throw ValidationError("No run '\(resume)' in \(options.store).")
             }
-            if let saved = try? JSONDecoder().decode(NightlyRun.Options.self, from: Data(record.options.utf8)) {
+            if var saved = try? JSONDecoder().decode(NightlyRun.Options.self, from: Data(record.options.utf8)) {
+                if let inputs { saved.inputs = inputs }
+                if let registry { saved.registry = registry }
+                if let reports { saved.reports = reports }
+                if signingKey != nil { saved.signingKey = options.signingKey }
+                saved.pipelineDigest = options.pipelineDigest
                 options = saved
+                do { keyPlan = try NightlyRun.preflight(options, keyIsDefault: keyIsDefault) } catch let e as StageError
+                {
+                    throw ValidationError(e.description)
+                }
             }
         }
-        if !FileManager.default.fileExists(atPath: options.signingKey) {
-            let key = Curve25519.Signing.PrivateKey()
-            try AtomicFile.write(
-                Array((key.rawRepresentation.base64EncodedString() + "\n").utf8),
-                to: options.signingKey
+        if keyPlan == .create {
+            let pub = try NightlyRun.createSigningKey(at: options.signingKey)
+            Output.warn(
+                "first run: created a signing key pair: \(options.signingKey) (secret) and \(pub) (give it to the "
+                    + "guards); the registry will trust only this key"
             )
-            chmod(options.signingKey, 0o600)
-            let pub = (options.signingKey as NSString).deletingPathExtension + ".pub"
-            try AtomicFile.write(Array((key.publicKey.rawRepresentation.base64EncodedString() + "\n").utf8), to: pub)
-            Output.warn("created a signing key pair: \(options.signingKey) (secret) and \(pub) (give it to the guards)")
         }
         var runner = NightlyRun(definition: definition, options: options)
+        runner.notice = notice
         // SIGTERM: finish the current stage, then stop; the run resumes later from there.
         let stop = StopFlag()
         signal(SIGTERM, SIG_IGN)

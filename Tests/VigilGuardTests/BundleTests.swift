@@ -369,6 +369,38 @@ struct RegistryTests {
         )
     }
 
+    /// Issue 16, item 2: the registry takes bundles only from the keys it trusts.
+    @Test func aRegistryRefusesBundlesSignedByAKeyItDoesNotTrust() throws {
+        let registry = Registry(root: try Corpus.temporaryDirectory())
+        let corpus = Corpus.shared
+        let inputs = try corpus.inputs()
+        func publish(_ i: Int, _ key: Curve25519.Signing.PrivateKey) throws {
+            let (bytes, manifest) = try BundleBuilder.build(inputs, version: "2026.11.06.\(i)", parent: nil, key: key)
+            _ = try registry.publish(
+                bytes: bytes,
+                manifest: manifest,
+                inputs: "i\(i)",
+                manifestBytes: Array(try BundleFormat.encoder().encode(manifest)),
+                signer: key.publicKey
+            )
+        }
+        #expect(try registry.trustedKeys() == nil)
+        try publish(1, corpus.key)
+        #expect(
+            try registry.trustedKeys()?.active.map(\.fingerprint) == [TrustedKeys.fingerprint(corpus.key.publicKey)]
+        )
+        let other = Curve25519.Signing.PrivateKey()
+        #expect(throws: StageError.self) { try publish(2, other) }
+        #expect(try registry.index().bundles.map(\.version) == ["2026.11.06.1"])
+        try registry.rotateKey(to: other.publicKey, retireOthers: true, reason: "rotation", at: "2026-12-06T00:00:00Z")
+        try publish(2, other)
+        #expect(throws: StageError.self) { try publish(3, corpus.key) }
+        let keys = try #require(try registry.trustedKeys())
+        #expect(keys.keys.count == 2)
+        #expect(keys.keys[0].retiredAt == "2026-12-06T00:00:00Z")
+        #expect(keys.keys[1].reason == "rotation")
+    }
+
     @Test func rollbackAndGcKeepWhatWasEverStable() throws {
         let root = try Corpus.temporaryDirectory()
         let registry = Registry(root: root)
@@ -384,7 +416,13 @@ struct RegistryTests {
             )
             let mbytes = Array(try BundleFormat.encoder().encode(manifest))
             entries.append(
-                try registry.publish(bytes: bytes, manifest: manifest, inputs: "i\(i)", manifestBytes: mbytes)
+                try registry.publish(
+                    bytes: bytes,
+                    manifest: manifest,
+                    inputs: "i\(i)",
+                    manifestBytes: mbytes,
+                    signer: corpus.key.publicKey
+                )
             )
         }
         try registry.move(.stable, to: entries[0], at: "t1", reason: "first")

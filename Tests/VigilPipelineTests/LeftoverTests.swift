@@ -2,6 +2,7 @@ import Foundation
 import ServeTestSupport
 import Testing
 import VigilPipeline
+import VigilStore
 
 /// Issue 13, item 10: temporary files of a writer killed before its rename (kill -9) are
 /// removed by `bundle gc` and by the next run; a live writer's are not.
@@ -35,5 +36,96 @@ struct RunLockTests {
         #expect(!RunLock.isHeld(at: path))
         // Probing never takes it: a writer gets it at once afterwards.
         _ = try RunLock(path: path, holder: "after", timeout: 0)
+    }
+}
+
+/// Issue 16, item 1: which unfinished run `--resume-unfinished` picks up, and when it gives up.
+struct ResumeDecisionTests {
+    static let options = NightlyRun.Options(
+        pipeline: "p.yaml",
+        inputs: "in",
+        store: "s.sqlite",
+        registry: "reg",
+        reports: "rep",
+        signingKey: "k/signing.key",
+        pipelineDigest: "aa"
+    )
+
+    static func record(
+        _ status: RunRecord.Status,
+        attempts: Int,
+        options: NightlyRun.Options = options
+    ) throws
+        -> RunRecord
+    {
+        let json = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        return RunRecord(
+            id: "r1",
+            pipeline: "p",
+            startedAt: 0,
+            finishedAt: nil,
+            status: status,
+            options: json,
+            summary: nil,
+            error: "evaluate: bad key",
+            attempts: attempts,
+            stages: []
+        )
+    }
+
+    @Test func anUnfinishedRunIsResumedAFewTimesWithTheSameSettingsThenGivenUp() throws {
+        #expect(NightlyRun.resumeDecision(latest: nil, current: Self.options) == .fresh(abandoning: nil, reason: nil))
+        #expect(
+            NightlyRun.resumeDecision(latest: try Self.record(.succeeded, attempts: 1), current: Self.options)
+                == .fresh(abandoning: nil, reason: nil)
+        )
+        for attempts in 1..<NightlyRun.maxAttempts {
+            for status in [RunRecord.Status.failed, .running] {
+                #expect(
+                    NightlyRun.resumeDecision(
+                        latest: try Self.record(status, attempts: attempts),
+                        current: Self.options
+                    )
+                        == .resume("r1")
+                )
+            }
+        }
+        guard
+            case .fresh("r1", let reason?) = NightlyRun.resumeDecision(
+                latest: try Self.record(.failed, attempts: NightlyRun.maxAttempts),
+                current: Self.options
+            )
+        else {
+            Issue.record("a run that failed \(NightlyRun.maxAttempts) times was resumed again")
+            return
+        }
+        #expect(reason.contains("did not finish in 3 attempts (last error: evaluate: bad key)"))
+    }
+
+    @Test func aRunStartedWithOtherSettingsIsGivenUp() throws {
+        var changed = Self.options
+        changed.signingKey = "right/signing.key"
+        changed.pipelineDigest = "bb"
+        guard
+            case .fresh("r1", let reason?) = NightlyRun.resumeDecision(
+                latest: try Self.record(.failed, attempts: 1),
+                current: changed
+            )
+        else {
+            Issue.record("a run was resumed under other settings")
+            return
+        }
+        #expect(reason.contains("signing key k/signing.key → right/signing.key"))
+        #expect(reason.contains("the pipeline file's content"))
+        // A run saved before digests were recorded is not given up for lack of one.
+        var old = Self.options
+        old.pipelineDigest = nil
+        #expect(
+            NightlyRun.resumeDecision(
+                latest: try Self.record(.failed, attempts: 1, options: old),
+                current: Self.options
+            )
+                == .resume("r1")
+        )
     }
 }

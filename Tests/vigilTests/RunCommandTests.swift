@@ -28,6 +28,8 @@ struct RunCommandTests {
         ])
         #expect(r.status == 0)
         try pipeline.write(to: dir.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
+        let keys = dir.appendingPathComponent("keys").path
+        #expect(try CommandLineTests.run(["bundle", "keygen", "--out-dir", keys]).status == 0)
         return dir
     }
 
@@ -101,6 +103,93 @@ struct RunCommandTests {
         // A second run on the same inputs reuses the same bundle.
         let again = try Self.json(try CommandLineTests.run(Self.runArguments(dir) + ["--json"]).stdout)
         #expect((again["bundle"] as? [String: Any])?["sha256"] as? String == bundle["sha256"] as? String)
+    }
+
+    /// Issue 16, item 1: a night that failed for a wrong setting must not be resumed for ever
+    /// with that setting; the run after the fix starts fresh (ingesting again) and says why.
+    @Test func aFailedRunIsGivenUpWhenTheSettingsChange() throws {
+        let dir = try Self.workspace()
+        let first = try CommandLineTests.run(Self.runArguments(dir))
+        #expect(first.status == 0, "\(first.stderr)")
+        // A reports "folder" that is a file: the report stage fails, night after night.
+        let notAFolder = dir.appendingPathComponent("reports-file").path
+        try Data("x".utf8).write(to: URL(fileURLWithPath: notAFolder))
+        var wrong = Self.runArguments(dir)
+        let at = try #require(wrong.firstIndex(of: "--reports"))
+        wrong[at + 1] = notAFolder
+        let failed = try CommandLineTests.run(wrong + ["--json"])
+        #expect(failed.status == 1)
+        let failedId = try #require(try Self.json(failed.stdout)["run_id"] as? String)
+
+        // The same wrong settings: resumed (attempt 2).
+        let retried = try CommandLineTests.run(wrong + ["--resume-unfinished", "--json"])
+        #expect(retried.stderr.contains("resuming unfinished run \(failedId)"))
+        #expect(try Self.json(retried.stdout)["run_id"] as? String == failedId)
+
+        // Fixed: a fresh run, which ingests and succeeds, and says what it gave up.
+        let fixed = try CommandLineTests.run(Self.runArguments(dir) + ["--resume-unfinished", "--json"])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        let summary = try Self.json(fixed.stdout)
+        #expect(summary["run_id"] as? String != failedId)
+        let notice = try #require(summary["notice"] as? String)
+        #expect(notice.contains("run \(failedId) was started with other settings (reports \(notAFolder) → "))
+        #expect(fixed.stderr.contains(notice))
+        let stages = try #require(summary["stages"] as? [[String: Any]])
+        #expect(stages.first?["stage"] as? String == "ingest")
+        #expect(stages.first?["status"] as? String == "succeeded")
+        let runs = try CommandLineTests.run([
+            "runs", "--store", dir.appendingPathComponent("state/store.sqlite").path, "--json",
+        ])
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])
+        let given = try #require(listed.first { $0["id"] as? String == failedId })
+        #expect(given["status"] as? String == "failed")
+        #expect(given["attempts"] as? Int == 2)
+        #expect((given["error"] as? String)?.contains("started with other settings") == true)
+    }
+
+    /// Issue 16, item 2: paths are checked before anything is created; a key the registry does
+    /// not trust, or a missing one, fails the run instead of signing with a fresh key.
+    @Test func wrongPathsAndKeysFailBeforeAnythingIsCreated() throws {
+        let dir = try Self.workspace()
+        let store = dir.appendingPathComponent("state/store.sqlite").path
+        var noInputs = Self.runArguments(dir)
+        noInputs[try #require(noInputs.firstIndex(of: "--inputs")) + 1] = "/nonexistent/exports"
+        let missing = try CommandLineTests.run(noInputs)
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("The inputs folder '/nonexistent/exports' does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: store))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("state").path))
+
+        var typo = Self.runArguments(dir)
+        typo[typo.count - 1] = dir.appendingPathComponent("keys/signing.kye").path
+        let noKey = try CommandLineTests.run(typo)
+        #expect(noKey.status == 64)
+        #expect(noKey.stderr.contains("No signing key at"))
+        #expect(!FileManager.default.fileExists(atPath: typo[typo.count - 1]))
+
+        // The first run trusts its key; a run signed by another key is refused up front.
+        #expect(try CommandLineTests.run(Self.runArguments(dir)).status == 0)
+        let other = dir.appendingPathComponent("other-keys").path
+        #expect(try CommandLineTests.run(["bundle", "keygen", "--out-dir", other]).status == 0)
+        var otherKey = Self.runArguments(dir)
+        otherKey[otherKey.count - 1] = "\(other)/signing.key"
+        let refused = try CommandLineTests.run(otherKey)
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("is not trusted by the registry"))
+
+        // Rotating on purpose is recorded and then the other key publishes.
+        let registry = dir.appendingPathComponent("registry").path
+        let rotate = try CommandLineTests.run([
+            "bundle", "rotate-key", "--registry", registry, "--public-key", "\(other)/signing.pub",
+            "--reason", "yearly rotation", "--retire-others",
+        ])
+        #expect(rotate.status == 0, "\(rotate.stderr)")
+        #expect(rotate.stdout.contains("yearly rotation"))
+        #expect(rotate.stdout.contains("retired"))
+        #expect(try CommandLineTests.run(otherKey).status == 0)
+        let old = try CommandLineTests.run(Self.runArguments(dir))
+        #expect(old.status == 64)
+        #expect(old.stderr.contains("is retired in the registry"))
     }
 
     @Test func aSecondRunOfTheSameStoreExitsWith75NamingTheHolder() throws {
