@@ -135,6 +135,8 @@ public struct NightlyRun: Sendable {
     public var failpoint: (@Sendable (String) throws -> Void)?
     /// Called with each stage's name as it starts (progress on a terminal).
     public var onStage: (@Sendable (String) -> Void)?
+    /// Called as each stage ends: its name, how it ended, its seconds, and the error if it failed.
+    public var onStageEnd: (@Sendable (String, RunRecord.Status, Double, String?) -> Void)?
     /// Asked before each stage: true stops the run there (after SIGTERM), resumable later.
     public var shouldStop: (@Sendable () -> Bool)?
     /// Said in the summary (and so in the notification): why an unfinished run was not resumed.
@@ -228,11 +230,13 @@ public struct NightlyRun: Sendable {
                 break
             }
             onStage?(stage)
+            let stageStarted = Date()
             try store.startStage(run: runId, stage: stage, position: position, at: Self.now())
             do {
                 try failpoint?("\(stage):start")
                 let figures = try perform(stage, runId: runId, dir: dir, store: store)
                 try failpoint?("\(stage):end")
+                onStageEnd?(stage, .succeeded, Date().timeIntervalSince(stageStarted), nil)
                 let json = String(decoding: try BundleFormat.encoder(pretty: false).encode(figures), as: UTF8.self)
                 try store.finishStage(
                     run: runId,
@@ -243,6 +247,7 @@ public struct NightlyRun: Sendable {
                     error: nil
                 )
             } catch {
+                onStageEnd?(stage, .failed, Date().timeIntervalSince(stageStarted), "\(error)")
                 failure = "\(stage): \(error)"
                 try store.finishStage(
                     run: runId,

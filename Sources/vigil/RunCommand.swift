@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 internal import Foundation
+import Logging
 import VigilCore
 import VigilGuard
 import VigilPipeline
@@ -130,8 +131,23 @@ struct RunCommand: ParsableCommand {
         defer { source.cancel() }
         runner.shouldStop = { stop.isSet }
         let started = Date()
-        runner.onStage = { stage in
-            Output.progress("[\(String(format: "%.0f", Date().timeIntervalSince(started))) s] \(stage)…")
+        if Output.stderrIsTerminal {
+            runner.onStage = { stage in
+                Output.progress("[\(String(format: "%.0f", Date().timeIntervalSince(started))) s] \(stage)…")
+            }
+        } else {
+            // Piped (a CronJob, the journal): one log line as each stage starts and ends, so a
+            // stuck or slow stage shows while it runs, not only in the summary at the end.
+            let log = Logger(label: "vigil.run", factory: { StreamLogHandler.standardError(label: $0) })
+            runner.onStage = { stage in log.info("stage \(stage) started") }
+            runner.onStageEnd = { stage, status, seconds, error in
+                let took = String(format: "%.1f", seconds)
+                if let error {
+                    log.error("stage \(stage) \(status.rawValue) after \(took) s: \(error)")
+                } else {
+                    log.info("stage \(stage) \(status.rawValue) in \(took) s")
+                }
+            }
         }
         let summary: NightlyRun.Summary
         do {

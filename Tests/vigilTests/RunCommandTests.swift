@@ -51,6 +51,9 @@ struct RunCommandTests {
         let dir = try Self.workspace()
         let r = try CommandLineTests.run(Self.runArguments(dir) + ["--json"])
         #expect(r.status == 0, "\(r.stderr)")
+        // Piped: a log line as each stage starts and ends (issue 16, item 4).
+        #expect(r.stderr.contains("info vigil.run: [vigil] stage ingest started"), "\(r.stderr)")
+        #expect(r.stderr.contains("stage report succeeded in "))
         let summary = try Self.json(r.stdout)
         #expect(summary["status"] as? String == "succeeded")
         let stages = try #require(summary["stages"] as? [[String: Any]])
