@@ -81,6 +81,13 @@ public struct NightlyRun: Sendable {
     public struct GateSummary: Sendable, Hashable, Codable {
         public var promoted: Bool
         public var reason: String
+        /// The pipeline's floors the candidate missed: a weak model, kept as candidate.
+        public var belowFloors: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case promoted, reason
+            case belowFloors = "below_floors"
+        }
     }
 
     /// What `vigil run --json` prints.
@@ -634,7 +641,9 @@ public struct NightlyRun: Sendable {
             from: FileManager.default.contents(atPath: "\(dir)/publish.json") ?? Data()
         ) {
             summary.bundle = .init(version: p.version, path: p.path, sha256: p.sha256, channel: p.channel)
-            if let g = p.gate { summary.gate = .init(promoted: p.channel == "stable", reason: g.reason) }
+            if let g = p.gate {
+                summary.gate = .init(promoted: p.channel == "stable", reason: g.reason, belowFloors: g.belowFloors)
+            }
         }
         if let e = try? decoder.decode(
             Evaluation.self,

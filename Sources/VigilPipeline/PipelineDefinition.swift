@@ -125,8 +125,32 @@ public struct PipelineDefinition: Sendable {
             schedule = Schedule(cron: cron, timeZone: zone)
         }
         var gate = GateTolerances()
+        var floorsGiven: (precision: Double?, falsePauses: Double?, recall: Double?) = (nil, nil, nil)
         if let n = top["gate"] {
-            let m = try r.mapping(n, key: "gate", allowed: ["recall", "precision", "false_pauses_per_100", "f1"])
+            let m = try r.mapping(
+                n,
+                key: "gate",
+                allowed: ["recall", "precision", "false_pauses_per_100", "f1", "floors"]
+            )
+            if let fn = m["floors"] {
+                let fm = try r.mapping(
+                    fn,
+                    key: "gate.floors",
+                    allowed: ["min_precision", "max_false_pauses_per_100", "min_recall"]
+                )
+                func floor(_ k: String, _ range: ClosedRange<Double>) throws(PipelineError) -> Double? {
+                    guard let v = fm[k] else { return nil }
+                    let x = try r.number(v, key: "gate.floors.\(k)")
+                    guard range.contains(x) else {
+                        throw r.error(v, "gate.floors.\(k)", "must be in [\(range.lowerBound), \(range.upperBound)]")
+                    }
+                    return x
+                }
+                floorsGiven = (
+                    try floor("min_precision", 0...1), try floor("max_false_pauses_per_100", 0...100),
+                    try floor("min_recall", 0...1)
+                )
+            }
             func tolerance(_ k: String, _ d: Double) throws(PipelineError) -> Double {
                 guard let v = m[k] else { return d }
                 let x = try r.number(v, key: "gate.\(k)")
@@ -137,7 +161,8 @@ public struct PipelineDefinition: Sendable {
                 recall: try tolerance("recall", gate.recall),
                 precision: try tolerance("precision", gate.precision),
                 falsePausesPer100: try tolerance("false_pauses_per_100", gate.falsePausesPer100),
-                f1: try tolerance("f1", gate.f1)
+                f1: try tolerance("f1", gate.f1),
+                floors: gate.floors
             )
         }
         var keep = 10
@@ -172,6 +197,15 @@ public struct PipelineDefinition: Sendable {
             throw PipelineError(file: path, line: root.mark?.line, key: "search", message: "is required")
         }
         let (split, space) = try r.search(searchNode)
+        // Floors not given default to the search's own objective: a bundle must at least meet
+        // what the pipeline asked the search for.
+        if case .constrainedRecall(let p, let f) = space.objective {
+            gate.floors.minPrecision = p
+            gate.floors.maxFalsePausesPer100 = f
+        }
+        gate.floors.minPrecision = floorsGiven.precision ?? gate.floors.minPrecision
+        gate.floors.maxFalsePausesPer100 = floorsGiven.falsePauses ?? gate.floors.maxFalsePausesPer100
+        gate.floors.minRecall = floorsGiven.recall ?? gate.floors.minRecall
         return PipelineDefinition(
             name: name,
             store: store,

@@ -203,6 +203,7 @@ public enum PublishRun {
         return GateDecision(
             version: "",
             promoted: true,
+            belowFloors: nil,
             reason: "already stable",
             against: "",
             candidate: empty,

@@ -314,28 +314,92 @@ public struct GateTolerances: Sendable, Hashable, Codable {
     /// baseline, whose recall is trivially high because it pauses nearly everything.
     public var f1: Double
 
-    public init(recall: Double = 0.01, precision: Double = 0.01, falsePausesPer100: Double = 0.5, f1: Double = 0) {
+    /// What a candidate must reach on its own, whatever the incumbent did.
+    public var floors: GateFloors
+
+    public init(
+        recall: Double = 0.01,
+        precision: Double = 0.01,
+        falsePausesPer100: Double = 0.5,
+        f1: Double = 0,
+        floors: GateFloors = GateFloors()
+    ) {
         self.recall = recall
         self.precision = precision
         self.falsePausesPer100 = falsePausesPer100
         self.f1 = f1
+        self.floors = floors
     }
 
     enum CodingKeys: String, CodingKey {
-        case recall, precision, f1
+        case recall, precision, f1, floors
         case falsePausesPer100 = "false_pauses_per_100"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        recall = try c.decode(Double.self, forKey: .recall)
+        precision = try c.decode(Double.self, forKey: .precision)
+        falsePausesPer100 = try c.decode(Double.self, forKey: .falsePausesPer100)
+        f1 = try c.decode(Double.self, forKey: .f1)
+        // Gate records written before floors existed had none.
+        floors = try c.decodeIfPresent(GateFloors.self, forKey: .floors) ?? GateFloors(minRecall: 0)
+    }
+}
+
+/// Absolute floors of the promotion gate on validation deploys: a candidate below any of them
+/// stays candidate even when it beats the incumbent (a weak model must not become stable
+/// because the one before it, or the static baseline, was weaker). By default the pipeline's
+/// objective gives the precision and false-pause floors.
+public struct GateFloors: Sendable, Hashable, Codable {
+    public var minPrecision: Double
+    public var maxFalsePausesPer100: Double
+    public var minRecall: Double
+
+    public init(minPrecision: Double = 0, maxFalsePausesPer100: Double = 100, minRecall: Double = 0.5) {
+        self.minPrecision = minPrecision
+        self.maxFalsePausesPer100 = maxFalsePausesPer100
+        self.minRecall = minRecall
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case minPrecision = "min_precision"
+        case maxFalsePausesPer100 = "max_false_pauses_per_100"
+        case minRecall = "min_recall"
+    }
+
+    /// Each floor the figures miss, as a phrase (`recall 0.429 < 0.500`).
+    public func misses(_ f: DeployFigures) -> [String] {
+        var misses: [String] = []
+        if f.recall < minRecall - 1e-12 { misses.append(String(format: "recall %.3f < %.3f", f.recall, minRecall)) }
+        if f.precision < minPrecision - 1e-12 {
+            misses.append(String(format: "precision %.3f < %.3f", f.precision, minPrecision))
+        }
+        if f.falsePausesPer100 > maxFalsePausesPer100 + 1e-12 {
+            misses.append(
+                String(format: "false pauses per 100 good %.2f > %.2f", f.falsePausesPer100, maxFalsePausesPer100)
+            )
+        }
+        return misses
     }
 }
 
 public struct GateDecision: Sendable, Hashable, Codable {
     public var version: String
     public var promoted: Bool
+    /// The floors the candidate missed (then it is not promoted, however it compares).
+    public var belowFloors: [String]?
     public var reason: String
     /// `stable 2026.11.14.1` or `static 3-sigma baseline`.
     public var against: String
     public var candidate: DeployFigures
     public var incumbent: DeployFigures
     public var tolerances: GateTolerances
+
+    enum CodingKeys: String, CodingKey {
+        case version, promoted, reason, against, candidate, incumbent, tolerances
+        case belowFloors = "below_floors"
+    }
 
     /// Compares figures on the same deploys.
     ///
@@ -383,25 +447,30 @@ public struct GateDecision: Sendable, Hashable, Codable {
                 )
             )
         }
+        let belowFloors = candidate.bad + candidate.good == 0 ? [] : tolerances.floors.misses(candidate)
         let reason =
-            failures.isEmpty
-            ? String(
-                format:
-                    "no regression against the %@ (F1 %.3f vs %.3f, recall %.3f vs %.3f, precision %.3f vs %.3f, false pauses/100 %.2f vs %.2f)",
-                against,
-                candidate.f1,
-                incumbent.f1,
-                candidate.recall,
-                incumbent.recall,
-                candidate.precision,
-                incumbent.precision,
-                candidate.falsePausesPer100,
-                incumbent.falsePausesPer100
-            )
-            : "falls behind the \(against): " + failures.joined(separator: "; ")
+            !belowFloors.isEmpty
+            ? "below the pipeline's floors: " + belowFloors.joined(separator: "; ")
+                + (failures.isEmpty ? "" : "; and falls behind the \(against): " + failures.joined(separator: "; "))
+            : failures.isEmpty
+                ? String(
+                    format:
+                        "no regression against the %@ (F1 %.3f vs %.3f, recall %.3f vs %.3f, precision %.3f vs %.3f, false pauses/100 %.2f vs %.2f)",
+                    against,
+                    candidate.f1,
+                    incumbent.f1,
+                    candidate.recall,
+                    incumbent.recall,
+                    candidate.precision,
+                    incumbent.precision,
+                    candidate.falsePausesPer100,
+                    incumbent.falsePausesPer100
+                )
+                : "falls behind the \(against): " + failures.joined(separator: "; ")
         return GateDecision(
             version: version,
-            promoted: failures.isEmpty,
+            promoted: failures.isEmpty && belowFloors.isEmpty,
+            belowFloors: belowFloors.isEmpty ? nil : belowFloors,
             reason: reason,
             against: against,
             candidate: candidate,

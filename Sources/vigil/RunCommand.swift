@@ -21,6 +21,12 @@ struct RunCommand: ParsableCommand {
             pair is created; the registry then trusts only that key (vigil bundle rotate-key
             changes it). --resume-unfinished resumes the pipeline's last unfinished run, unless it
             already had 3 attempts or was started with other settings: then a fresh run starts.
+
+            Exit status: 0 when the run finished (the gate may still have kept the bundle as
+            candidate because it fell behind stable), 1 when a stage failed, 3 when the run
+            finished but the bundle is below the pipeline's floors (gate.floors: by default the
+            search objective's precision and false pauses, and recall 0.5) and stays candidate,
+            64 for usage errors, 75 when another writer holds the store.
             Example:
               vigil run Pipelines/nightly.yaml --inputs Datasets/sample
             """
@@ -183,6 +189,8 @@ struct RunCommand: ParsableCommand {
             if summary.status != "succeeded" { print("resume with: vigil run \(pipeline) --resume \(summary.runId)") }
         }
         if summary.status != "succeeded" { throw ExitCode(1) }
+        // The run worked, but its model is too weak to guard releases: say so in the status too.
+        if summary.gate?.belowFloors != nil { throw ExitCode(3) }
     }
 }
 

@@ -7,6 +7,9 @@ struct RunCommandTests {
         name: killtest
         backtest:
           days: 2
+        gate:
+          floors:
+            min_recall: 0
         search:
           split:
             validation_days: 2
@@ -193,6 +196,30 @@ struct RunCommandTests {
         let old = try CommandLineTests.run(Self.runArguments(dir))
         #expect(old.status == 64)
         #expect(old.stderr.contains("is retired in the registry"))
+    }
+
+    /// Issue 16, item 5: a candidate below the pipeline's floors stays candidate even as the
+    /// first bundle (which beats the static baseline), the run exits 3 and says why everywhere.
+    @Test func aModelBelowTheFloorsStaysCandidateAndTheRunSaysSo() throws {
+        let dir = try Self.workspace()
+        try Self.pipeline.replacingOccurrences(of: "min_recall: 0", with: "min_recall: 1")
+            .write(to: dir.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
+        let r = try CommandLineTests.run(Self.runArguments(dir) + ["--json"])
+        #expect(r.status == 3, "\(r.stderr)")
+        let summary = try Self.json(r.stdout)
+        #expect(summary["status"] as? String == "succeeded")
+        let gate = try #require(summary["gate"] as? [String: Any])
+        #expect(gate["promoted"] as? Bool == false)
+        let below = try #require(gate["below_floors"] as? [String])
+        #expect(below.contains { $0.hasPrefix("recall ") && $0.hasSuffix(" < 1.000") })
+        #expect((summary["bundle"] as? [String: Any])?["channel"] as? String == "candidate")
+        let report = try String(contentsOfFile: try #require(summary["report"] as? String), encoding: .utf8)
+        #expect(report.contains("not promoted, stays candidate.** below the pipeline's floors: recall"))
+        let list = try CommandLineTests.run([
+            "bundle", "list", "--registry", dir.appendingPathComponent("registry").path, "--json",
+        ])
+        let listing = try Self.json(list.stdout)
+        #expect(listing["stable"] == nil || listing["stable"] is NSNull)
     }
 
     @Test func aSecondRunOfTheSameStoreExitsWith75NamingTheHolder() throws {
