@@ -159,7 +159,18 @@ public enum PublishRun {
         decision.version = version
         try registry.recordGate(decision, version: version)
         if decision.promoted {
-            try registry.move(.stable, to: entry, at: built.manifest.createdAt, reason: decision.reason)
+            try registry.move(
+                .stable,
+                to: entry,
+                move: .init(
+                    version: version,
+                    at: Registry.wallClock(),
+                    reason: decision.reason,
+                    kind: .gate,
+                    by: Registry.who(),
+                    dataTime: built.manifest.createdAt
+                )
+            )
         }
         return Result(
             version: version,

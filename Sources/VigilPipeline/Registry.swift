@@ -45,10 +45,52 @@ public struct Registry: Sendable {
         }
     }
 
+    /// One change of a channel: an audit trail, so every field says who, when and why.
     public struct Move: Sendable, Hashable, Codable {
+        public enum Kind: String, Sendable, Hashable, Codable {
+            /// A new bundle on `candidate`.
+            case publish
+            /// The promotion gate moved `stable`.
+            case gate
+            /// Someone moved `stable` by hand (`vigil bundle promote`).
+            case promote
+            /// `vigil bundle rollback`: undoes the move before it.
+            case rollback
+        }
+
         public var version: String
+        /// Wall-clock time of the change (older records hold the data time here).
         public var at: String
         public var reason: String
+        public var kind: Kind?
+        /// `user@host` that made the change.
+        public var by: String?
+        /// The bundle's data time (its `created_at`), for publishes and the gate's moves.
+        public var dataTime: String?
+
+        public init(
+            version: String,
+            at: String,
+            reason: String,
+            kind: Kind? = nil,
+            by: String? = nil,
+            dataTime: String? = nil
+        ) {
+            self.version = version
+            self.at = at
+            self.reason = reason
+            self.kind = kind
+            self.by = by
+            self.dataTime = dataTime
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case version, at, reason, kind, by
+            case dataTime = "data_time"
+        }
+
+        /// Whether it undid the move before it (older records say so only in their reason).
+        var isRollback: Bool { kind == .rollback || (kind == nil && reason.hasPrefix("rollback from ")) }
     }
 
     public struct Pointer: Sendable, Hashable, Codable {
@@ -179,17 +221,37 @@ public struct Registry: Sendable {
             try writeIndex(index)
         }
         try failpoint?("index-written")
-        try moveLocked(.candidate, to: entry, at: manifest.createdAt, reason: "published")
+        try moveLocked(
+            .candidate,
+            to: entry,
+            move: Move(
+                version: version,
+                at: Self.wallClock(),
+                reason: "published",
+                kind: .publish,
+                by: Self.who(),
+                dataTime: manifest.createdAt
+            )
+        )
         try failpoint?("candidate-pointed")
         return entry
     }
 
     /// Points `channel` at `version` (which must be in the index); pointing `stable` marks it ever-stable.
     public func move(_ channel: Channel, to entry: Entry, at: String, reason: String) throws {
-        try locked { try moveLocked(channel, to: entry, at: at, reason: reason) }
+        try move(channel, to: entry, move: Move(version: entry.version, at: at, reason: reason))
     }
 
-    func moveLocked(_ channel: Channel, to entry: Entry, at: String, reason: String) throws {
+    /// Points `channel` at `entry`, recording `move` in its history.
+    public func move(_ channel: Channel, to entry: Entry, move: Move) throws {
+        try locked { try moveLocked(channel, to: entry, move: move) }
+    }
+
+    /// Now, as the registry's history records it.
+    public static func wallClock() -> String { RFC3339.format(Int64(Date().timeIntervalSince1970)) }
+
+    func moveLocked(_ channel: Channel, to entry: Entry, move: Move) throws {
+        let at = move.at
         var index = try index()
         guard let i = index.bundles.firstIndex(where: { $0.version == entry.version }) else {
             throw StageError("Bundle \(entry.version) is not in the registry.")
@@ -206,7 +268,7 @@ public struct Registry: Sendable {
         pointer.version = entry.version
         pointer.sha256 = entry.sha256
         pointer.updatedAt = at
-        pointer.history.append(Move(version: entry.version, at: at, reason: reason))
+        pointer.history.append(move)
         try AtomicFile.write(Array(try BundleFormat.encoder().encode(pointer)) + [0x0A], to: pointerPath(channel))
     }
 
@@ -219,15 +281,35 @@ public struct Registry: Sendable {
         guard let pointer = try pointer(.stable) else {
             throw StageError("The stable channel is empty: nothing to roll back.")
         }
-        let earlier = pointer.history.dropLast().reversed().first { $0.version != pointer.version }
-        guard let target = earlier, let entry = try index().bundles.first(where: { $0.version == target.version })
+        // Replay the history as a stack: a move pushes, a rollback pops what it undid. Rolling
+        // back twice then steps back twice, instead of flipping between two versions.
+        var stack: [String] = []
+        for move in pointer.history {
+            if move.isRollback {
+                if !stack.isEmpty { stack.removeLast() }
+                if stack.last != move.version { stack.append(move.version) }
+            } else if stack.last != move.version {
+                stack.append(move.version)
+            }
+        }
+        guard stack.count >= 2, let entry = try index().bundles.first(where: { $0.version == stack[stack.count - 2] })
         else {
-            throw StageError("Stable has no earlier version to roll back to.")
+            throw StageError("Stable has no earlier version to roll back to (\(pointer.version) is the first).")
         }
         guard FileManager.default.fileExists(atPath: bundlePath(entry.version)) else {
             throw StageError("Bundle \(entry.version) is gone from the registry; cannot roll back to it.")
         }
-        try moveLocked(.stable, to: entry, at: at, reason: "rollback from \(pointer.version)")
+        try moveLocked(
+            .stable,
+            to: entry,
+            move: Move(
+                version: entry.version,
+                at: at,
+                reason: "rollback from \(pointer.version)",
+                kind: .rollback,
+                by: Self.who()
+            )
+        )
         return entry
     }
 

@@ -288,21 +288,40 @@ struct BundleCommand: ParsableCommand {
 
     struct Promote: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Point stable at a bundle by hand (it must verify); the gate's decision is not required."
+            abstract: "Point stable at a bundle by hand (it must verify).",
+            discussion: """
+                A bundle the promotion gate refused is promoted only with --force and a --reason,
+                both recorded in the stable channel's history with who did it and when.
+                """
         )
         @Argument(help: "The version to promote.") var version: String
         @OptionGroup var registryOptions: RegistryOptions
         @OptionGroup var keys: KeyOptions
-        @Option(help: "Why, recorded in the channel's history.") var reason = "manual promotion"
+        @Option(help: "Why, recorded in the channel's history.") var reason: String?
+        @Flag(help: "Promote a bundle the gate refused (needs --reason).") var force = false
 
         func run() throws {
             let registry = Registry(root: registryOptions.registryPath)
             guard let entry = try registry.index().bundles.first(where: { $0.version == version }) else {
                 throw ValidationError("No bundle \(version) in \(registry.root).")
             }
-            let b = try loadVerified((registry.bundlePath(version), version), key: try keys.load())
-            try registry.move(.stable, to: entry, at: b.manifest.createdAt, reason: reason)
-            print("stable -> \(version)")
+            var why = reason ?? "manual promotion"
+            if let gate = registry.gateDecision(version), !gate.promoted {
+                guard force, let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ValidationError(
+                        "The promotion gate refused \(version): \(gate.reason). Promote it anyway only with "
+                            + "--force --reason WHY (both are recorded)."
+                    )
+                }
+                why = "forced over the gate's refusal: \(reason)"
+            }
+            _ = try loadVerified((registry.bundlePath(version), version), key: try keys.load())
+            try registry.move(
+                .stable,
+                to: entry,
+                move: .init(version: version, at: Registry.wallClock(), reason: why, kind: .promote, by: Registry.who())
+            )
+            print("stable -> \(version) (\(why))")
         }
     }
 

@@ -401,6 +401,43 @@ struct RegistryTests {
         #expect(keys.keys[1].reason == "rotation")
     }
 
+    /// Issue 16, item 11: rolling back steps back through stable's history, and every move
+    /// records who made it, when (wall clock) and why.
+    @Test func rollbackStepsBackAndTheHistoryIsAnAuditTrail() throws {
+        let registry = Registry(root: try Corpus.temporaryDirectory())
+        let corpus = Corpus.shared
+        let inputs = try corpus.inputs()
+        var entries: [Registry.Entry] = []
+        for i in 1...3 {
+            let (bytes, manifest) = try BundleBuilder.build(
+                inputs,
+                version: "2026.11.06.\(i)",
+                parent: nil,
+                key: corpus.key
+            )
+            entries.append(
+                try registry.publish(
+                    bytes: bytes,
+                    manifest: manifest,
+                    inputs: "i\(i)",
+                    manifestBytes: Array(try BundleFormat.encoder().encode(manifest)),
+                    signer: corpus.key.publicKey
+                )
+            )
+        }
+        for e in entries { try registry.move(.stable, to: e, at: "t", reason: "r") }
+        #expect(try registry.rollback(at: "r1").version == entries[1].version)
+        #expect(try registry.rollback(at: "r2").version == entries[0].version)
+        #expect(throws: StageError.self) { try registry.rollback(at: "r3") }
+        #expect(try registry.pointer(.stable)?.version == entries[0].version)
+        let history = try #require(try registry.pointer(.stable)?.history)
+        #expect(history.suffix(2).map(\.kind) == [.rollback, .rollback])
+        #expect(history.last?.by?.contains("@") == true)
+        let published = try #require(try registry.pointer(.candidate)?.history.last)
+        #expect(published.kind == .publish)
+        #expect(published.dataTime != nil && published.at != published.dataTime)
+    }
+
     @Test func rollbackAndGcKeepWhatWasEverStable() throws {
         let root = try Corpus.temporaryDirectory()
         let registry = Registry(root: root)

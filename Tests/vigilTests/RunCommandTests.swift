@@ -220,6 +220,24 @@ struct RunCommandTests {
         ])
         let listing = try Self.json(list.stdout)
         #expect(listing["stable"] == nil || listing["stable"] is NSNull)
+
+        // Promoting what the gate refused needs --force and a reason, both recorded (item 11).
+        let version = try #require((summary["bundle"] as? [String: Any])?["version"] as? String)
+        let registry = dir.appendingPathComponent("registry").path
+        let key = dir.appendingPathComponent("keys/signing.pub").path
+        let plain = try CommandLineTests.run([
+            "bundle", "promote", version, "--registry", registry, "--public-key", key,
+        ])
+        #expect(plain.status == 64)
+        #expect(plain.stderr.contains("The promotion gate refused \(version)"))
+        let forced = try CommandLineTests.run([
+            "bundle", "promote", version, "--registry", registry, "--public-key", key, "--force", "--reason",
+            "incident review accepted the risk",
+        ])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        let pointer = try String(contentsOfFile: "\(registry)/channels/stable.json", encoding: .utf8)
+        #expect(pointer.contains("forced over the gate's refusal: incident review accepted the risk"))
+        #expect(pointer.contains("\"kind\" : \"promote\"") || pointer.contains("\"kind\": \"promote\""))
     }
 
     @Test func aSecondRunOfTheSameStoreExitsWith75NamingTheHolder() throws {
