@@ -64,6 +64,8 @@ public enum DetectRun {
 
     public struct InputError: Error, CustomStringConvertible {
         public var description: String
+        /// The command line named a detector or parameter that does not exist (not the data's fault).
+        public var isUsage = false
     }
 
     /// The detector called `name`, or an ``InputError`` saying what is wrong with it.
@@ -71,7 +73,7 @@ public enum DetectRun {
         do {
             return try DetectorCatalog.make(name, parameters: parameters)
         } catch {
-            throw InputError(description: error.message)
+            throw InputError(description: error.message, isUsage: true)
         }
     }
 

@@ -11,19 +11,35 @@ extension NightlyRun {
         case create
     }
 
+    /// Why a run cannot start; nothing was created or changed.
+    public struct PreflightError: Error, CustomStringConvertible, Sendable {
+        public enum Kind: Sendable {
+            /// A path does not exist (inputs, the signing key).
+            case missing
+            /// The registry does not trust the signing key.
+            case untrusted
+        }
+        public var kind: Kind
+        public var message: String
+        public var description: String { message }
+    }
+
     /// Checks every path a run needs before the run creates anything (store, keys, folders):
     /// the inputs exist, the signing key exists (or this is the very first run and the key is
     /// the default one), and the registry trusts that key.
     ///
     /// - Parameter keyIsDefault: the key path was not given (flag or environment): a missing
     ///   key may then be created, once, while the registry trusts no key yet.
-    /// - Throws: ``StageError`` naming the path and what to do.
+    /// - Throws: ``PreflightError`` naming the path and what to do.
     public static func preflight(_ options: Options, keyIsDefault: Bool) throws -> KeyPlan {
         if let inputs = options.inputs, !inputs.contains(where: { "*?[".contains($0) }) {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: inputs, isDirectory: &isDirectory), isDirectory.boolValue
             else {
-                throw StageError("The inputs folder '\(inputs)' does not exist; nothing was created or changed.")
+                throw PreflightError(
+                    kind: .missing,
+                    message: "The inputs folder '\(inputs)' does not exist; nothing was created or changed."
+                )
             }
         }
         let registry = Registry(root: options.registry)
@@ -33,17 +49,20 @@ extension NightlyRun {
                 " The registry trusts " + $0.active.map(\.fingerprint).joined(separator: ", ") + "."
             }
             if keyIsDefault && trusted == nil { return .create }
-            throw StageError(
-                "No signing key at '\(options.signingKey)'.\(names ?? "") Pass the key the registry trusts "
+            throw PreflightError(
+                kind: .missing,
+                message: "No signing key at '\(options.signingKey)'.\(names ?? "") Pass the key the registry trusts "
                     + "(--signing-key), or create one with vigil bundle keygen (and vigil bundle rotate-key to "
                     + "trust it); nothing was created or changed."
             )
         }
         let key: Curve25519.Signing.PrivateKey
         do { key = try SigningKeys.privateKey(path: options.signingKey) } catch {
-            throw StageError(error.message)
+            throw PreflightError(kind: .missing, message: error.message)
         }
-        try registry.checkSigner(key.publicKey)
+        do { try registry.checkSigner(key.publicKey) } catch let error as StageError {
+            throw PreflightError(kind: .untrusted, message: error.description)
+        }
         return .use
     }
 

@@ -61,7 +61,7 @@ struct BacktestCommand: ParsableCommand {
         let toTime = try EvaluateCommand.parseTime(to, flag: "--to")
         let definition: PipelineDefinition
         do { definition = try PipelineDefinition.load(path: pipeline) } catch {
-            throw ValidationError(error.description)
+            throw failure(.config, error.description)
         }
         var temporary: String?
         let storePath: String
@@ -82,8 +82,8 @@ struct BacktestCommand: ParsableCommand {
             }
             history = try HistoryStore(path: storePath)
             let paths: [String]
-            do { paths = try NightlyRun.archives(in: inputs) } catch { throw ValidationError("\(error)") }
-            guard !paths.isEmpty else { throw ValidationError("No archives in '\(inputs)'.") }
+            do { paths = try NightlyRun.archives(in: inputs) } catch { throw failure(.noInput, "\(error)") }
+            guard !paths.isEmpty else { throw failure(.noInput, "No archives in '\(inputs)'.") }
             var logger = Logger(label: "vigil.backtest")
             logger.logLevel = .critical
             let report = try Ingestor(store: history, limits: ArchiveLimits(), logger: logger).ingest(paths: paths) {
@@ -96,7 +96,7 @@ struct BacktestCommand: ParsableCommand {
             }
         } else {
             guard FileManager.default.fileExists(atPath: storePath) else {
-                throw ValidationError("No store at '\(storePath)'.")
+                throw failure(.noInput, "No store at '\(storePath)'.")
             }
             history = try HistoryStore(path: storePath)
         }
@@ -107,7 +107,7 @@ struct BacktestCommand: ParsableCommand {
             }
         } catch let error as StageError {
             Output.clearProgress()
-            throw ValidationError(error.description)
+            throw failure(.dataError, error.description)
         }
         Output.clearProgress()
         if let decisions {

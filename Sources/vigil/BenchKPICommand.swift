@@ -67,7 +67,8 @@ struct BenchKPICommand: ParsableCommand {
                 )
             )
         } catch let error as KPIBench.InputError {
-            throw ValidationError(error.description)
+            if error.isUsage { throw ValidationError(error.description) }
+            throw failure(.dataError, error.description)
         }
         if json {
             try Output.printJSON(result)

@@ -46,6 +46,9 @@ struct BenchNABCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard FileManager.default.fileExists(atPath: corpus) else {
+            throw failure(.noInput, "No NAB corpus at '\(corpus)' (see docs/NAB.md).")
+        }
         let started = Date()
         let result: NABBench.Result
         do {
@@ -60,7 +63,7 @@ struct BenchNABCommand: ParsableCommand {
                 Output.progress("[\(d + 1)/\(count)] \(name): \(done)/\(total) files")
             }
         } catch let error as NABBench.InputError {
-            throw ValidationError(error.description)
+            throw failure(.dataError, error.description)
         }
         Output.clearProgress()
         if json {

@@ -32,7 +32,11 @@ struct KeyOptions: ParsableArguments {
 
     func load() throws -> Curve25519.Signing.PublicKey {
         do { return try SigningKeys.publicKey(path: publicKeyPath) } catch {
-            throw ValidationError("\(error.message) Create a key pair with: vigil bundle keygen")
+            throw failure(
+                .noInput,
+                "\(error.message) A guard verifies with the publisher's signing.pub: pass it with --public-key "
+                    + "(or $VIGIL_PUBLIC_KEY). Publishers create a pair with vigil bundle keygen."
+            )
         }
     }
 }
@@ -117,7 +121,7 @@ struct BundleCommand: ParsableCommand {
 
         func run() throws {
             let key: Curve25519.Signing.PublicKey
-            do { key = try SigningKeys.publicKey(path: publicKey) } catch { throw ValidationError(error.message) }
+            do { key = try SigningKeys.publicKey(path: publicKey) } catch { throw failure(.noInput, error.message) }
             let keys = try Registry(root: registry).rotateKey(
                 to: key,
                 retireOthers: retireOthers,
@@ -164,14 +168,14 @@ struct BundleCommand: ParsableCommand {
         func run() throws {
             let key: Curve25519.Signing.PrivateKey
             do { key = try SigningKeys.privateKey(path: signingKeyPath(signingKey)) } catch {
-                throw ValidationError("\(error.message) Create one with: vigil bundle keygen")
+                throw failure(.noInput, "\(error.message) Create one with: vigil bundle keygen")
             }
             guard let pipelineBytes = FileManager.default.contents(atPath: pipeline) else {
-                throw ValidationError("Cannot read the pipeline file '\(pipeline)'.")
+                throw failure(.noInput, "Cannot read the pipeline file '\(pipeline)'.")
             }
             let tolerances: GateTolerances
             do { tolerances = try PipelineDefinition.load(path: pipeline).gate } catch {
-                throw ValidationError(error.description)
+                throw failure(.config, error.description)
             }
             let result: PublishRun.Result
             do {
@@ -184,7 +188,7 @@ struct BundleCommand: ParsableCommand {
                     tolerances: tolerances
                 )
             } catch let e as StageError {
-                throw ValidationError(e.description)
+                throw failure(.dataError, e.description)
             }
             if json { return try Output.printJSON(result) }
             print(
@@ -303,7 +307,7 @@ struct BundleCommand: ParsableCommand {
         func run() throws {
             let registry = Registry(root: registryOptions.registryPath)
             guard let entry = try registry.index().bundles.first(where: { $0.version == version }) else {
-                throw ValidationError("No bundle \(version) in \(registry.root).")
+                throw failure(.noInput, "No bundle \(version) in \(registry.root).")
             }
             var why = reason ?? "manual promotion"
             if let gate = registry.gateDecision(version), !gate.promoted {
@@ -335,7 +339,7 @@ struct BundleCommand: ParsableCommand {
                 let entry = try registry.rollback(at: RFC3339.format(Int64(Date().timeIntervalSince1970)))
                 print("stable -> \(entry.version)")
             } catch let e as StageError {
-                throw ValidationError(e.description)
+                throw failure(.dataError, e.description)
             }
         }
     }
@@ -385,12 +389,12 @@ struct BundleCommand: ParsableCommand {
 /// signed as: the version asked for, the channel's, or the registry folder a file sits in.
 func resolveBundle(_ text: String, registry: Registry) throws -> (path: String, version: String?) {
     if let channel = Registry.Channel(rawValue: text) {
-        guard let p = try registry.pointer(channel) else { throw ValidationError("The \(text) channel is empty.") }
+        guard let p = try registry.pointer(channel) else { throw failure(.noInput, "The \(text) channel is empty.") }
         return (registry.bundlePath(p.version), p.version)
     }
     if BundleFormat.isValidVersion(text) {
         guard try registry.index().bundles.contains(where: { $0.version == text }) else {
-            throw ValidationError("No bundle \(text) in \(registry.root).")
+            throw failure(.noInput, "No bundle \(text) in \(registry.root).")
         }
         return (registry.bundlePath(text), text)
     }

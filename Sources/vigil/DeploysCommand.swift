@@ -53,7 +53,7 @@ struct DeploysCommand: ParsableCommand {
             do {
                 removals = try store.deleteDeploys(ids: ids, reason: reason, at: Int64(Date().timeIntervalSince1970))
             } catch let error as StoreError where error.code == .notFound {
-                throw ValidationError(error.message)
+                throw failure(.noInput, error.message)
             }
             if json {
                 try Output.printJSON(removals)
@@ -179,7 +179,7 @@ struct DeploysCommand: ParsableCommand {
         func run() throws {
             let store = try storeOptions.openForReading()
             guard let deploy = try store.deploy(id: id), let truth = try store.groundTruth(deployId: id) else {
-                throw ValidationError("No deploy '\(id)' in '\(storeOptions.resolvedPath)'.")
+                throw failure(.noInput, "No deploy '\(id)' in '\(storeOptions.resolvedPath)'.")
             }
             let labels = try store.feedbackVersions(deployId: id)
             let series = try store.seriesSummaries(deployId: id)

@@ -94,7 +94,8 @@ struct DetectCommand: ParsableCommand {
                 )
             )
         } catch let error as DetectRun.InputError {
-            throw ValidationError(error.description)
+            if error.isUsage { throw ValidationError(error.description) }
+            throw failure(.dataError, error.description)
         }
         if json {
             try Output.printJSON(result)

@@ -51,7 +51,7 @@ struct EvaluateCommand: ParsableCommand {
                 to: toTime
             )
         } catch let error as StageError {
-            throw ValidationError(error.description)
+            throw failure(.dataError, error.description)
         }
         if json {
             try Output.printJSON(report)

@@ -131,7 +131,7 @@ struct IngestCommand: ParsableCommand {
                 if !targets.contains(found) { targets.append(found) }
             }
         } catch let error as ForgetError {
-            throw ValidationError(error.message)
+            throw failure(.noInput, error.message)
         }
         var outcomes: [ForgetOutcome] = []
         for archive in targets {
@@ -191,12 +191,12 @@ struct IngestCommand: ParsableCommand {
         for argument in arguments {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
-                throw ValidationError("No such file or directory: '\(argument)'.")
+                throw failure(.noInput, "No such file or directory: '\(argument)'.")
             }
             if isDirectory.boolValue {
                 let names = try FileManager.default.contentsOfDirectory(atPath: argument)
                     .filter { name in suffixes.contains { name.hasSuffix($0) } }.sorted()
-                if names.isEmpty { throw ValidationError("No archives in directory '\(argument)'.") }
+                if names.isEmpty { throw failure(.noInput, "No archives in directory '\(argument)'.") }
                 paths += names.map { "\(argument)/\($0)" }
             } else {
                 paths.append(argument)

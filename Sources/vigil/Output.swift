@@ -39,3 +39,32 @@ func parseDetectorParameters(_ params: [String]) throws -> [String: Double] {
     }
     return values
 }
+
+/// Exit statuses (sysexits.h where one fits), listed in `vigil --help` and the README.
+enum ExitStatus: Int32 {
+    /// A stage or a check failed (a bundle that does not verify, a failed run).
+    case failed = 1
+    /// `vigil run` finished but its bundle is below the pipeline's floors.
+    case belowFloors = 3
+    /// The command line is wrong; the usage is printed.
+    case usage = 64
+    /// Input data is wrong (an archive, a model, a registry's content).
+    case dataError = 65
+    /// Something named does not exist (a file, a store, a deploy, a bundle, a run).
+    case noInput = 66
+    /// An output cannot be created.
+    case cannotCreate = 73
+    /// Busy: another writer holds the lock; try again later.
+    case temporary = 75
+    /// Not allowed: the registry does not trust the signing key.
+    case noPermission = 77
+    /// The pipeline file is wrong.
+    case config = 78
+}
+
+/// A failure that is not a usage error: prints `Error: message` (no usage banner) and
+/// returns the exit code to throw.
+func failure(_ status: ExitStatus, _ message: String) -> ExitCode {
+    Output.warn("Error: \(message)")
+    return ExitCode(status.rawValue)
+}

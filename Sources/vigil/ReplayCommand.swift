@@ -45,7 +45,7 @@ struct ReplayCommand: ParsableCommand {
         let deploys: [Deploy]
         if let deploy {
             guard let d = corpus.deploys.first(where: { $0.id == deploy }) else {
-                throw ValidationError("No deploy '\(deploy)' in the store.")
+                throw failure(.noInput, "No deploy '\(deploy)' in the store.")
             }
             deploys = [d]
         } else {

@@ -58,7 +58,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let definition: PipelineDefinition
         do { definition = try PipelineDefinition.load(path: pipeline) } catch {
-            throw ValidationError(error.description)
+            throw failure(.config, error.description)
         }
         let env = ProcessInfo.processInfo.environment
         var options = NightlyRun.Options(
@@ -71,10 +71,7 @@ struct RunCommand: ParsableCommand {
             pipelineDigest: (try? Data(contentsOf: URL(fileURLWithPath: pipeline))).map(BundleFormat.sha256Hex)
         )
         let keyIsDefault = signingKey == nil && env["VIGIL_SIGNING_KEY"] == nil
-        var keyPlan: NightlyRun.KeyPlan
-        do { keyPlan = try NightlyRun.preflight(options, keyIsDefault: keyIsDefault) } catch let e as StageError {
-            throw ValidationError(e.description)
-        }
+        var keyPlan = try Self.preflight(options, keyIsDefault: keyIsDefault)
         let folder = (options.store as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -101,7 +98,7 @@ struct RunCommand: ParsableCommand {
             // A resumed run keeps the paths it started with, except those given again here: the
             // flag that fixes what failed it (a signing key, say) must not be ignored.
             guard let record = try storeHandle.run(id: resume) else {
-                throw ValidationError("No run '\(resume)' in \(options.store).")
+                throw failure(.noInput, "No run '\(resume)' in \(options.store).")
             }
             if var saved = try? JSONDecoder().decode(NightlyRun.Options.self, from: Data(record.options.utf8)) {
                 if let inputs { saved.inputs = inputs }
@@ -110,10 +107,7 @@ struct RunCommand: ParsableCommand {
                 if signingKey != nil { saved.signingKey = options.signingKey }
                 saved.pipelineDigest = options.pipelineDigest
                 options = saved
-                do { keyPlan = try NightlyRun.preflight(options, keyIsDefault: keyIsDefault) } catch let e as StageError
-                {
-                    throw ValidationError(e.description)
-                }
+                keyPlan = try Self.preflight(options, keyIsDefault: keyIsDefault)
             }
         }
         if keyPlan == .create {
@@ -160,7 +154,7 @@ struct RunCommand: ParsableCommand {
             summary = try runner.run(store: storeHandle, resume: resume)
         } catch let e as StageError {
             Output.clearProgress()
-            throw ValidationError(e.description)
+            throw failure(.dataError, e.description)
         }
         Output.clearProgress()
         if let notify = definition.notify {
@@ -191,6 +185,18 @@ struct RunCommand: ParsableCommand {
         if summary.status != "succeeded" { throw ExitCode(1) }
         // The run worked, but its model is too weak to guard releases: say so in the status too.
         if summary.gate?.belowFloors != nil { throw ExitCode(3) }
+    }
+}
+
+extension RunCommand {
+    static func preflight(_ options: NightlyRun.Options, keyIsDefault: Bool) throws -> NightlyRun.KeyPlan {
+        do { return try NightlyRun.preflight(options, keyIsDefault: keyIsDefault) } catch let e
+            as NightlyRun.PreflightError
+        {
+            throw failure(e.kind == .untrusted ? .noPermission : .noInput, e.message)
+        } catch let e as StageError {
+            throw failure(.dataError, e.description)
+        }
     }
 }
 

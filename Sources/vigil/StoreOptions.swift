@@ -42,7 +42,8 @@ struct StoreOptions: ParsableArguments {
 
     private func existingPath() throws -> String {
         guard FileManager.default.fileExists(atPath: resolvedPath) else {
-            throw ValidationError(
+            throw failure(
+                .noInput,
                 "No store at '\(resolvedPath)'. Ingest archives first: vigil ingest ARCHIVE... --store \(resolvedPath)"
             )
         }

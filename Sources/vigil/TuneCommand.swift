@@ -34,7 +34,7 @@ struct TuneCommand: ParsableCommand {
         do {
             definition = try PipelineDefinition.load(path: pipeline)
         } catch {
-            throw ValidationError(error.description)
+            throw failure(.config, error.description)
         }
         var options = storeOptions
         if options.store == nil, let fromFile = definition.store { options.store = fromFile }
@@ -55,7 +55,7 @@ struct TuneCommand: ParsableCommand {
             )
         } catch let error as StageError {
             Output.clearProgress()
-            throw ValidationError(error.description)
+            throw failure(.dataError, error.description)
         }
         Output.clearProgress()
         if let out { try AtomicFile.write(try file.encoded(), to: out) }

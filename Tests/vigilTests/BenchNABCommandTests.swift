@@ -101,8 +101,8 @@ struct BenchNABCommandTests {
         #expect(human.stdout.contains("windowed_gaussian") && human.stdout.contains("2 files"))
     }
 
-    @Test func badInputIsAUsageError() throws {
-        #expect(try CommandLineTests.run(["bench", "nab", "--corpus", "/nonexistent"]).status == 64)
+    @Test func badInputExitsWithItsStatus() throws {
+        #expect(try CommandLineTests.run(["bench", "nab", "--corpus", "/nonexistent"]).status == 66)
         let r = try CommandLineTests.run(["bench", "nab", "--corpus", "/nonexistent", "--detector", "nope"])
         #expect(r.status == 64)
         #expect(r.stderr.contains("Unknown detector"))

@@ -53,7 +53,11 @@ struct CommandLineTests {
 
     @Test func usageErrorsExitWith64() throws {
         #expect(try Self.run(["ingest"]).status == 64)
-        #expect(try Self.run(["ingest", "/nonexistent/archive.tar.gz"]).status == 64)
+        // Something named that does not exist is not a usage error: 66, and no usage banner.
+        let missing = try Self.run(["ingest", "/nonexistent/archive.tar.gz"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("No such file or directory: '/nonexistent/archive.tar.gz'"))
+        #expect(!missing.stderr.contains("Usage:"))
         #expect(try Self.run(["datasets", "synth", "--apps", "0", "--out", "/tmp/x"]).status == 64)
         #expect(try Self.run(["no-such-command"]).status == 64)
     }
@@ -106,18 +110,18 @@ struct CommandLineTests {
         let show = try Self.run(["deploys", "show", id, "--store", store])
         #expect(show.status == 0, "\(show.stderr)")
         #expect(show.stdout.contains("ground truth:"))
-        #expect(try Self.run(["deploys", "show", "no-such-deploy", "--store", store]).status == 64)
+        #expect(try Self.run(["deploys", "show", "no-such-deploy", "--store", store]).status == 66)
 
         // Removing: an unknown id removes nothing; a known one goes, and the removal is listed.
         let unknown = try Self.run(["deploys", "delete", id, "no-such-deploy", "--reason", "test", "--store", store])
-        #expect(unknown.status == 64)
+        #expect(unknown.status == 66)
         #expect(unknown.stderr.contains("no-such-deploy"))
         #expect(try Self.run(["deploys", "show", id, "--store", store]).status == 0)
         #expect(try Self.run(["deploys", "delete", id, "--store", store]).status == 64)  // --reason is required
         let delete = try Self.run(["deploys", "delete", id, "--reason", "bad export", "--store", store])
         #expect(delete.status == 0, "\(delete.stderr)")
         #expect(delete.stdout.contains("removed \(id)"))
-        #expect(try Self.run(["deploys", "show", id, "--store", store]).status == 64)
+        #expect(try Self.run(["deploys", "show", id, "--store", store]).status == 66)
         let removals = try Self.run(["deploys", "removals", "--store", store])
         #expect(removals.stdout.contains("deploy \(id): bad export"))
 
@@ -127,7 +131,8 @@ struct CommandLineTests {
         let name = try #require(listed.stdout.split(separator: "\n").last?.split(separator: " ").dropLast().last)
         #expect(try Self.run(["ingest", "--forget", String(name), "--store", store]).status == 64)  // needs --reason
         let typo = try Self.run(["ingest", "--forget", "no-such.tar.gz", "--reason", "x", "--store", store])
-        #expect(typo.status == 64)
+        #expect(typo.status == 66)
+        #expect(!typo.stderr.contains("Usage:"))
         #expect(typo.stderr.contains("No stored archive is named 'no-such.tar.gz'"))
         let forget = try Self.run(["ingest", "--forget", String(name), "--reason", "test export", "--store", store])
         #expect(forget.status == 0, "\(forget.stderr)")

@@ -72,7 +72,7 @@ struct DetectCommandTests {
         let csv = dir.appendingPathComponent("bad.csv")
         try "timestamp,value\n1795600800,1\nnot-a-time,2\n".write(to: csv, atomically: true, encoding: .utf8)
         let r = try CommandLineTests.run(["detect", "--detector", "zscore", "--csv", csv.path])
-        #expect(r.status == 64)
+        #expect(r.status == 65)
         #expect(r.stderr.contains("line 3") && r.stderr.contains("'timestamp'"))
         #expect(try CommandLineTests.run(["detect", "--detector", "nope", "--csv", csv.path]).status == 64)
         #expect(try CommandLineTests.run(["detect", "--csv", csv.path]).status == 64)

@@ -161,7 +161,7 @@ struct RunCommandTests {
         var noInputs = Self.runArguments(dir)
         noInputs[try #require(noInputs.firstIndex(of: "--inputs")) + 1] = "/nonexistent/exports"
         let missing = try CommandLineTests.run(noInputs)
-        #expect(missing.status == 64)
+        #expect(missing.status == 66)
         #expect(missing.stderr.contains("The inputs folder '/nonexistent/exports' does not exist"))
         #expect(!FileManager.default.fileExists(atPath: store))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("state").path))
@@ -169,7 +169,7 @@ struct RunCommandTests {
         var typo = Self.runArguments(dir)
         typo[typo.count - 1] = dir.appendingPathComponent("keys/signing.kye").path
         let noKey = try CommandLineTests.run(typo)
-        #expect(noKey.status == 64)
+        #expect(noKey.status == 66)
         #expect(noKey.stderr.contains("No signing key at"))
         #expect(!FileManager.default.fileExists(atPath: typo[typo.count - 1]))
 
@@ -180,7 +180,7 @@ struct RunCommandTests {
         var otherKey = Self.runArguments(dir)
         otherKey[otherKey.count - 1] = "\(other)/signing.key"
         let refused = try CommandLineTests.run(otherKey)
-        #expect(refused.status == 64)
+        #expect(refused.status == 77)
         #expect(refused.stderr.contains("is not trusted by the registry"))
 
         // Rotating on purpose is recorded and then the other key publishes.
@@ -194,7 +194,7 @@ struct RunCommandTests {
         #expect(rotate.stdout.contains("retired"))
         #expect(try CommandLineTests.run(otherKey).status == 0)
         let old = try CommandLineTests.run(Self.runArguments(dir))
-        #expect(old.status == 64)
+        #expect(old.status == 77)
         #expect(old.stderr.contains("is retired in the registry"))
     }
 

@@ -61,12 +61,12 @@ struct TuneCommandTests {
         #expect((json["baseline"] as? [String: Any])?["deploys"] is [String: Any])
     }
 
-    @Test func aBadPipelineNamesTheLineAndExits64() throws {
+    @Test func aBadPipelineNamesTheLineAndExits78() throws {
         let dir = try CommandLineTests.temporaryDirectory()
         let path = dir.appendingPathComponent("bad.yaml").path
         try "name: x\nsearch:\n  detectors:\n    - name: nope\n".write(toFile: path, atomically: true, encoding: .utf8)
         let r = try CommandLineTests.run(["tune", "--pipeline", path, "--store", dir.appendingPathComponent("s").path])
-        #expect(r.status == 64)
+        #expect(r.status == 78)
         #expect(r.stderr.contains("bad.yaml:4: 'search.detectors[0].name': unknown detector 'nope'"))
     }
 }
