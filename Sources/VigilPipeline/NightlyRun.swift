@@ -118,6 +118,8 @@ public struct NightlyRun: Sendable {
         var stableVersion: String?
         var curve: [ThresholdPoint]
         var stories: [Story]
+        /// How many stories there were before the first 20 were kept.
+        var storiesTotal: Int?
         var changes: [String]
 
         struct Story: Codable {
@@ -496,6 +498,7 @@ public struct NightlyRun: Sendable {
             stableVersion: stableVersion,
             curve: curve,
             stories: Array(stories.prefix(20)),
+            storiesTotal: stories.count,
             changes: changes
         )
     }
@@ -539,6 +542,7 @@ public struct NightlyRun: Sendable {
         input.stories = evaluation.stories.map {
             .init(deployId: $0.deployId, app: $0.app, what: $0.what, detail: $0.detail)
         }
+        input.storiesLeftOut = max(0, (evaluation.storiesTotal ?? input.stories.count) - input.stories.count)
         // A run resumed from before the backtest stage existed has no file: no section. A file
         // that does not decode is an error, not a silently missing section.
         if let bytes = FileManager.default.contents(atPath: "\(dir)/backtest.json") {

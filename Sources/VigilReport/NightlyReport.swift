@@ -91,6 +91,8 @@ public struct ReportInput: Sendable, Hashable {
     public var stableVersion: String?
     public var curve: [ThresholdPoint]
     public var stories: [Story]
+    /// Stories beyond the ones listed.
+    public var storiesLeftOut = 0
     public var walkForward: WalkForward?
     /// Label coverage and data quality, as label: value rows.
     public var coverage: [(String, String)]
@@ -130,6 +132,9 @@ public struct ReportInput: Sendable, Hashable {
 /// Renders the nightly report: Markdown plus two SVG charts, as in-memory files.
 public enum ReportRenderer {
     /// `<date>-<run>.md`, `<date>-<run>-pr.svg`, `<date>-<run>-f1.svg`; paths relative to the report folder.
+    /// Below this many bad deploys the report says the sample is too small to judge.
+    static let fewBad = 10
+
     public static func render(_ r: ReportInput) -> [InMemoryFile] {
         let base = "\(r.date)-\(r.runId)"
         var md = Markdown()
@@ -163,7 +168,7 @@ public enum ReportRenderer {
                     let d = e.deploys
                     let ci = d.ci95.map { " (\(f3($0.f1.low))–\(f3($0.f1.high)))" } ?? ""
                     return [
-                        name, f3(d.precision), f3(d.recall), f3(d.f1) + ci, f1(d.falsePausesPer100), "\(d.tp)",
+                        name, precisionText(d), recallText(d), f1Text(d) + ci, f1(d.falsePausesPer100), "\(d.tp)",
                         "\(d.fp)", "\(d.fn)",
                         "\(e.delayMinutes.median.map(f1) ?? "–") / \(e.delayMinutes.p90.map(f1) ?? "–")",
                     ]
@@ -172,6 +177,11 @@ public enum ReportRenderer {
             md.blank()
             md.line(
                 "\(model.deploys.bad) bad, \(model.deploys.good) good, \(model.deploys.unlabeled) unlabeled deploys (unlabeled ones are not scored)."
+                    + (model.deploys.bad < Self.fewBad
+                        ? " **With \(model.deploys.bad) bad deploys the sample is too small to judge recall or F1**: "
+                            + "the intervals are wide, and one deploy moves recall by "
+                            + "\(model.deploys.bad == 0 ? "–" : f3(1 / Double(model.deploys.bad))); the walk-forward "
+                            + "section below judges more days." : "")
             )
             md.blank()
             var deltas: [[String]] = []
@@ -196,8 +206,8 @@ public enum ReportRenderer {
                 model.by.app.keys.sorted().map { k in
                     let d = model.by.app[k]!
                     return [
-                        k, "\(d.bad)", "\(d.good)", "\(d.tp)", "\(d.fp)", "\(d.fn)", f3(d.precision), f3(d.recall),
-                        f3(d.f1),
+                        k, "\(d.bad)", "\(d.good)", "\(d.tp)", "\(d.fp)", "\(d.fn)", precisionText(d), recallText(d),
+                        f1Text(d),
                     ]
                 }
             )
@@ -214,7 +224,9 @@ public enum ReportRenderer {
                         ["", "pauses of bad deploys", "false pauses", "unlabeled", "precision"],
                         table.keys.sorted().map { k in
                             let a = table[k]!
-                            return [k, "\(a.tp)", "\(a.fp)", "\(a.unlabeled)", f3(a.precision)]
+                            return [
+                                k, "\(a.tp)", "\(a.fp)", "\(a.unlabeled)", a.tp + a.fp == 0 ? "–" : f3(a.precision),
+                            ]
                         }
                     )
                 }
@@ -246,6 +258,13 @@ public enum ReportRenderer {
                 ["deploy", "app", "what", "the guard's view"],
                 r.stories.map { [$0.deployId, $0.app, $0.what, $0.detail] }
             )
+            if r.storiesLeftOut > 0 {
+                md.blank()
+                md.line(
+                    "… and \(r.storiesLeftOut) more not shown here (every one: `vigil replay --from … --to …` on the "
+                        + "validation days)."
+                )
+            }
         }
         md.blank()
 
@@ -296,8 +315,23 @@ public enum ReportRenderer {
                             yLabel: "precision",
                             xRange: 0...1,
                             yRange: 0...1,
-                            series: [("threshold factors 0.25 to 4", r.curve.map { ($0.recall, $0.precision) })],
-                            marker: r.curve.first { $0.factor == 1 }.map { ($0.recall, $0.precision) }
+                            // A factor at which nothing paused has no precision: it is left out,
+                            // not drawn at (0, 0).
+                            series: [
+                                (
+                                    "threshold factors 0.25 to 4",
+                                    r.curve.filter { $0.recall > 0 || $0.falsePausesPer100 > 0 }.map {
+                                        ($0.recall, $0.precision)
+                                    }
+                                )
+                            ],
+                            marker: r.curve.first { $0.factor == 1 && ($0.recall > 0 || $0.falsePausesPer100 > 0) }
+                                .map { ($0.recall, $0.precision) },
+                            others: [("static 3-sigma", r.baseline), ("stable \(r.stableVersion ?? "")", r.stable)]
+                                .compactMap { name, e in
+                                    guard let d = e?.deploys, d.tp + d.fp > 0 else { return nil }
+                                    return (name, (d.recall, d.precision))
+                                }
                         ).svg.utf8
                     )
                 )
@@ -343,7 +377,7 @@ public enum ReportRenderer {
                     i.map { " (\(format($0.low))–\(format($0.high)))" } ?? ""
                 }
                 return [
-                    name, f3(d.precision) + range(ci?.precision, f3), f3(d.recall) + range(ci?.recall, f3), f3(d.f1),
+                    name, precisionText(d) + range(ci?.precision, f3), recallText(d) + range(ci?.recall, f3), f1Text(d),
                     f1(d.falsePausesPer100) + range(ci?.falsePausesPer100, f1), "\(d.tp)", "\(d.fp)", "\(d.fn)",
                 ]
             }
@@ -409,6 +443,12 @@ public enum ReportRenderer {
 }
 
 func f3(_ x: Double) -> String { fixed(x, 3) }
+
+/// Precision, recall and F1 as printed: "–" where undefined (precision with no pause, recall
+/// with no bad deploy, F1 with either), never a misleading 0.000.
+func precisionText(_ d: DeployFigures) -> String { d.tp + d.fp == 0 ? "–" : f3(d.precision) }
+func recallText(_ d: DeployFigures) -> String { d.bad == 0 ? "–" : f3(d.recall) }
+func f1Text(_ d: DeployFigures) -> String { d.tp + d.fp == 0 || d.bad == 0 ? "–" : f3(d.f1) }
 func f1(_ x: Double) -> String { fixed(x, 1) }
 
 func signed(_ x: Double, digits: Int = 3) -> String { (x >= 0 ? "+" : "") + fixed(x, digits) }

@@ -8,6 +8,8 @@ struct SVGChart {
     var series: [(name: String, points: [(Double, Double)])]
     /// A highlighted point (the tuned threshold).
     var marker: (Double, Double)?
+    /// Other models as single labeled points (the static baseline, the stable bundle).
+    var others: [(label: String, point: (Double, Double))] = []
 
     let width = 640.0
     let height = 400.0
@@ -66,6 +68,15 @@ struct SVGChart {
             s +=
                 "<circle cx=\"\(n(x(m.0)))\" cy=\"\(n(y(m.1)))\" r=\"6\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>\n"
             s += "<text x=\"\(n(x(m.0) + 9))\" y=\"\(n(y(m.1) - 8))\" fill=\"#d62728\">tuned</text>\n"
+        }
+        for o in others {
+            let (px, py) = (x(o.point.0), y(o.point.1))
+            s += "<rect x=\"\(n(px - 5))\" y=\"\(n(py - 5))\" width=\"10\" height=\"10\" fill=\"#7f7f7f\"/>\n"
+            // Labels of points near the right edge go to their left, inside the chart.
+            let leftward = px > width * 0.6
+            s +=
+                "<text x=\"\(n(leftward ? px - 9 : px + 9))\" y=\"\(n(py + 16))\" fill=\"#7f7f7f\""
+                + (leftward ? " text-anchor=\"end\"" : "") + ">\(escape(o.label))</text>\n"
         }
         s += "</svg>\n"
         return s

@@ -146,6 +146,19 @@ struct ReportTests {
         #expect(ReportRenderer.render(Self.input) == files)
     }
 
+    /// Issue 16, item 7: undefined figures print "–", not 0.000; a small sample says so; the
+    /// worst table says how many rows it left out.
+    @Test func figuresThatWouldMisleadAreSaidPlainly() throws {
+        var input = Self.input
+        input.model = Self.evaluation(tp: 0, fp: 0, fn: 2, good: 3, app: "quiet")
+        input.storiesLeftOut = 5
+        let text = String(decoding: ReportRenderer.render(input)[0].contents, as: UTF8.self)
+        #expect(text.contains("| quiet | 2 | 3 | 0 | 0 | 2 | – | 0.000 | – |"), "\(text)")
+        #expect(text.contains("| this bundle | – | 0.000 | –"))
+        #expect(text.contains("**With 2 bad deploys the sample is too small to judge recall or F1**"))
+        #expect(text.contains("… and 5 more not shown here"))
+    }
+
     @Test func theReportHasItsSectionsInOrder() throws {
         let text = String(decoding: ReportRenderer.render(Self.input)[0].contents, as: UTF8.self)
         let sections = [
