@@ -131,6 +131,7 @@ let package = Package(
             name: "VigilPipelineTests",
             dependencies: [
                 "VigilPipeline", "VigilArchive", "VigilStore", "VigilSynth", "VigilCore", "ServeTestSupport",
+                .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
@@ -161,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "vigilTests",
-            dependencies: ["vigil", "VigilSynth", "ServeTestSupport"],
+            dependencies: ["vigil", "VigilSynth", "VigilPipeline", "ServeTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

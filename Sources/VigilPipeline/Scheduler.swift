@@ -29,25 +29,59 @@ public struct PipelineScheduler: Service {
         var timeZone: TimeZone
     }
 
-    /// The scheduled pipelines of the folder, sorted by file name; unscheduled ones are skipped
-    /// and invalid ones are logged, not fatal.
-    func pipelines() -> [Entry] {
+    /// What the scheduler makes of one file of its folder.
+    public struct Found: Sendable, Hashable {
+        public var path: String
+        /// When it runs next, for a scheduled, valid pipeline.
+        public var next: Date?
+        /// Why it does not run, or a warning about how it runs.
+        public var note: String?
+
+        /// One line for the log and the terminal.
+        public var line: String {
+            let when = next.map { "next run \(ISO8601DateFormatter().string(from: $0))" } ?? "not run"
+            return "\(path): \(when)\(note.map { " (\($0))" } ?? "")"
+        }
+    }
+
+    /// Every pipeline file of the folder, sorted by name, with when it runs next or why not.
+    public func survey(now: Date = Date()) -> [Found] {
+        scan(now: now).found
+    }
+
+    /// The scheduled pipelines of the folder, sorted by file name, and what was found.
+    func scan(now: Date = Date()) -> (entries: [Entry], found: [Found]) {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         var entries: [Entry] = []
+        var found: [Found] = []
         for name in names {
             let path = "\(directory)/\(name)"
             do {
                 let p = try PipelineDefinition.load(path: path)
-                guard let s = p.schedule else { continue }
-                entries.append(
-                    Entry(path: path, cron: try CronExpression(s.cron), timeZone: TimeZone(identifier: s.timeZone)!)
+                guard let s = p.schedule else {
+                    found.append(Found(path: path, note: "no schedule section"))
+                    continue
+                }
+                let entry = Entry(
+                    path: path,
+                    cron: try CronExpression(s.cron),
+                    timeZone: TimeZone(identifier: s.timeZone)!
+                )
+                entries.append(entry)
+                found.append(
+                    Found(
+                        path: path,
+                        next: entry.cron.next(after: now, in: entry.timeZone),
+                        note: p.inputs == nil
+                            ? "no inputs: each run ingests nothing and retrains on the store as it is" : nil
+                    )
                 )
             } catch {
-                log("skipping \(path): \(error)")
+                found.append(Found(path: path, note: "invalid: \(error)"))
             }
         }
-        return entries
+        return (entries, found)
     }
 
     func loadState() -> [String: Double] {
@@ -84,9 +118,18 @@ public struct PipelineScheduler: Service {
     public func run() async throws {
         var state = loadState()
         log("scheduling pipelines in \(directory)")
+        var lastSurvey: [String] = []
         while !Task.isShuttingDownGracefully {
             let now = Date()
-            let entries = pipelines()
+            let (entries, found) = scan(now: now)
+            // Say what was found whenever it changes (a file added, removed, broken or fixed).
+            let survey = found.map { "\($0.path)|\($0.next == nil)|\($0.note ?? "")" }
+            if survey != lastSurvey {
+                lastSurvey = survey
+                if found.isEmpty { log("no pipeline files in \(directory): nothing runs until one is added") }
+                for f in found { log(f.line) }
+                if entries.isEmpty && !found.isEmpty { log("no scheduled pipeline: nothing runs until one is fixed") }
+            }
             for e in entries {
                 if Task.isShuttingDownGracefully { break }
                 guard let last = state[e.path].map(Date.init(timeIntervalSince1970:)) else {

@@ -117,6 +117,14 @@ struct RunCommand: ParsableCommand {
                     + "guards); the registry will trust only this key"
             )
         }
+        if options.inputs == nil {
+            // A scheduled run without inputs would "succeed" night after night on stale data.
+            let warning =
+                "no inputs configured (the pipeline's 'inputs' or --inputs): nothing is ingested; the model "
+                + "retrains on the store as it is"
+            Output.warn("warning: \(warning)")
+            notice = [notice, warning].compactMap { $0 }.joined(separator: "; ")
+        }
         var runner = NightlyRun(definition: definition, options: options)
         runner.notice = notice
         // SIGTERM: finish the current stage, then stop; the run resumes later from there.

@@ -11,7 +11,9 @@ struct ScheduleCommand: ParsableCommand {
         abstract: "Run every scheduled pipeline of a folder at its cron times, until SIGTERM.",
         discussion: """
             Each pipeline file with a `schedule: {cron, timezone}` section runs at its times, in its
-            time zone, as `vigil run PIPELINE --resume-unfinished`. After downtime, a missed schedule
+            time zone, as `vigil run PIPELINE --resume-unfinished`. It lists what it found, and when
+            each runs next, at start and whenever a file changes; a folder with no scheduled pipeline
+            exits 66 with that list. After downtime, a missed schedule
             runs once, however many times it was missed (the last fire times are kept in --state).
             On SIGTERM or SIGINT no new run starts; the current run finishes its stage and stops
             (it resumes at the next schedule), and the scheduler exits with status 0.
@@ -35,6 +37,16 @@ struct ScheduleCommand: ParsableCommand {
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let scheduler = PipelineScheduler(directory: directory, statePath: state, executable: executable) { line in
             Output.warn("[schedule \(ISO8601DateFormatter().string(from: Date()))] \(line)")
+        }
+        // Nothing to run is a mistake to report now, not to wait on for ever.
+        let found = scheduler.survey()
+        guard found.contains(where: { $0.next != nil }) else {
+            throw failure(
+                .noInput,
+                "No scheduled pipeline in '\(directory)'"
+                    + (found.isEmpty
+                        ? " (no .yaml files)." : ":\n" + found.map { "  " + $0.line }.joined(separator: "\n"))
+            )
         }
         let logger = Logger(label: "vigil.schedule", factory: { _ in SwiftLogNoOpLogHandler() })
         let group = ServiceGroup(

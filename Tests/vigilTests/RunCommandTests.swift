@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilPipeline
 
 /// `vigil run` end to end: stages, lock, resume, and a run killed at random points.
 struct RunCommandTests {
@@ -196,6 +197,16 @@ struct RunCommandTests {
         let old = try CommandLineTests.run(Self.runArguments(dir))
         #expect(old.status == 77)
         #expect(old.stderr.contains("is retired in the registry"))
+
+        // No inputs at all (item 3): the run says it ingests nothing, on stderr and in the summary.
+        var noInputsAtAll = otherKey
+        noInputsAtAll.removeSubrange(
+            try #require(noInputsAtAll.firstIndex(of: "--inputs"))...(noInputsAtAll.firstIndex(of: "--inputs")! + 1)
+        )
+        let stale = try CommandLineTests.run(noInputsAtAll + ["--json"])
+        #expect(stale.status == 0, "\(stale.stderr)")
+        #expect(stale.stderr.contains("warning: no inputs configured"))
+        #expect((try Self.json(stale.stdout)["notice"] as? String)?.contains("nothing is ingested") == true)
     }
 
     /// Issue 16, item 5: a candidate below the pipeline's floors stays candidate even as the
@@ -333,6 +344,37 @@ struct RunCommandTests {
 }
 
 extension RunCommandTests {
+    /// Issue 16, item 3: a folder with nothing to schedule is reported at once with what was
+    /// found, instead of a scheduler that waits silently for ever.
+    @Test func theSchedulerListsWhatItFoundAndRefusesAFolderWithNothingToRun() throws {
+        let dir = try CommandLineTests.temporaryDirectory()
+        let empty = try CommandLineTests.run(["schedule", dir.path, "--state", dir.appendingPathComponent("s").path])
+        #expect(empty.status == 66)
+        #expect(empty.stderr.contains("No scheduled pipeline in '\(dir.path)' (no .yaml files)."))
+        try "name: broken\nsearch: [\n".write(
+            to: dir.appendingPathComponent("broken.yaml"),
+            atomically: true,
+            encoding: .utf8
+        )
+        try Self.pipeline.write(to: dir.appendingPathComponent("manual.yaml"), atomically: true, encoding: .utf8)
+        let none = try CommandLineTests.run(["schedule", dir.path, "--state", dir.appendingPathComponent("s").path])
+        #expect(none.status == 66)
+        #expect(none.stderr.contains("broken.yaml: not run (invalid:"))
+        #expect(none.stderr.contains("manual.yaml: not run (no schedule section)"))
+
+        // A scheduled pipeline without inputs is listed with its next run and a warning.
+        try (Self.pipeline + "\nschedule:\n  cron: \"0 2 * * *\"\n  timezone: UTC\n").write(
+            to: dir.appendingPathComponent("nightly.yaml"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let scheduler = PipelineScheduler(directory: dir.path, statePath: "", executable: "") { _ in }
+        let now = Date(timeIntervalSince1970: 1_796_000_000)  // 2026-11-30T00:53:20Z
+        let nightly = try #require(scheduler.survey(now: now).first { $0.path.hasSuffix("nightly.yaml") })
+        #expect(nightly.next == Date(timeIntervalSince1970: 1_796_004_000))  // 02:00 UTC that day
+        #expect(nightly.line.contains("next run 2026-11-30T02:00:00Z (no inputs: each run ingests nothing"))
+    }
+
     /// The scheduler runs a missed schedule once, and exits cleanly on SIGTERM.
     @Test func theSchedulerRunsAMissedScheduleOnceAndStopsOnSIGTERM() throws {
         let dir = try Self.workspace()
