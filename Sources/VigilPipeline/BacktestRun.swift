@@ -222,6 +222,23 @@ public enum BacktestRun {
 /// What the guard that ran online did, from the archives: it paused at its first alert whose
 /// action was a pause or a rollback.
 public enum RecordedGuard {
+    /// What the guard that ran online did on `deploys` (nothing where it did not run), judged against the
+    /// same truths: the first baseline, since it is what the platform has today. `nil` when it
+    /// ran on none of them.
+    public static func evaluate(_ deploys: [Deploy], truths: [String: DeployTruth]) -> DeployEvaluation? {
+        // Where it did not run it paused nothing: judged on the same deploys as any model.
+        guard deploys.contains(where: { $0.guardRun != nil }) else { return nil }
+        return DeployEvaluation(
+            deploys.map { d in
+                JudgedDeploy(
+                    deploy: d,
+                    truth: truths[d.id] ?? GroundTruth.evaluate(deploy: d, verdicts: [:], incidents: []),
+                    decision: decision(d)
+                )
+            }
+        )
+    }
+
     public static func decision(_ deploy: Deploy) -> DeployDecision {
         let stops = deploy.alerts.filter { ["paused", "pause", "rolled_back", "rollback"].contains($0.action ?? "") }
             .sorted { ($0.at, $0.id) < ($1.at, $1.id) }

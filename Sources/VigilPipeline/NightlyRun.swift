@@ -114,6 +114,8 @@ public struct NightlyRun: Sendable {
     struct Evaluation: Codable {
         var model: DeployEvaluation?
         var baseline: DeployEvaluation?
+        /// What the guard that ran online did on the validation deploys, when it ran there.
+        var recordedGuard: DeployEvaluation?
         var stable: DeployEvaluation?
         var stableVersion: String?
         var curve: [ThresholdPoint]
@@ -361,9 +363,8 @@ public struct NightlyRun: Sendable {
                 from: FileManager.default.contents(atPath: "\(dir)/gate.json") ?? Data()
             )
             // A resumed run whose stable bundle moved since its gate stage judges again.
-            let stableNow =
-                try registry.pointer(.stable).map { "stable bundle \($0.version)" } ?? "static 3-sigma baseline"
-            if gate.against != stableNow {
+            let stableNow = try registry.pointer(.stable).map { "stable bundle \($0.version)" }
+            if stableNow.map({ gate.against != $0 }) ?? gate.against.hasPrefix("stable bundle") {
                 let key = try SigningKeys.privateKey(path: options.signingKey)
                 gate = try PublishRun.gate(
                     model: try ModelFile.load(path: "\(dir)/model.json"),
@@ -494,6 +495,7 @@ public struct NightlyRun: Sendable {
         return Evaluation(
             model: DeployEvaluation(judged),
             baseline: model.baselineFigures,
+            recordedGuard: RecordedGuard.evaluate(validation, truths: corpus.truths),
             stable: stable,
             stableVersion: stableVersion,
             curve: curve,
@@ -536,6 +538,7 @@ public struct NightlyRun: Sendable {
         input.validationFrom = model.validation.from
         input.model = evaluation.model
         input.baseline = evaluation.baseline
+        input.recordedGuard = evaluation.recordedGuard
         input.stable = evaluation.stable
         input.stableVersion = evaluation.stableVersion
         input.curve = evaluation.curve

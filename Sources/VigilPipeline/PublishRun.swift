@@ -71,6 +71,20 @@ public enum PublishRun {
             incumbentJudge = try DeployJudge(model: .staticThreeSigma)
             against = "static 3-sigma baseline"
         }
+        // The first bundle is held to what the guard that ran online did on the same deploys
+        // (from the archives) when it ran on them; the synthetic 3-sigma only when it did not.
+        if stable == nil, let recorded = RecordedGuard.evaluate(validation, truths: corpus.truths),
+            recorded.deploys.bad + recorded.deploys.good > 0
+        {
+            return GateDecision.decide(
+                version: "",
+                candidate: candidateFigures,
+                incumbent: recorded.deploys,
+                against: "recorded guard (what ran online)",
+                incumbentIsBaseline: true,
+                tolerances: tolerances
+            )
+        }
         let incumbentFigures = DeployEvaluation(
             try StoreCorpus.judge(validation, truths: corpus.truths, judge: incumbentJudge, store: store)
         ).deploys

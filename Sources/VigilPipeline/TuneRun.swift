@@ -185,6 +185,8 @@ public enum EvaluateRun {
         public var to: String
         public var model: DeployEvaluation
         public var baseline: DeployEvaluation
+        /// What the guard that ran online did on the same deploys (from the archives), when it ran.
+        public var recordedGuard: DeployEvaluation?
         /// Point, point-adjusted and window-level figures of the model over the released hosts' series.
         public var points: PointEvaluation
         public var baselinePoints: PointEvaluation
@@ -196,6 +198,13 @@ public enum EvaluateRun {
             try c.encode(from, forKey: .from)
             try c.encode(to, forKey: .to)
             try c.encode(points, forKey: .points)
+            if let recordedGuard {
+                var r = c.nestedContainer(keyedBy: BaselineKeys.self, forKey: .recordedGuard)
+                try r.encode(recordedGuard.deploys, forKey: .deploys)
+                try r.encode(recordedGuard.delayMinutes, forKey: .delayMinutes)
+                try r.encode(recordedGuard.missed, forKey: .missed)
+                try r.encode(recordedGuard.falsePauses, forKey: .falsePauses)
+            }
             var b = c.nestedContainer(keyedBy: BaselineKeys.self, forKey: .baseline)
             try b.encode(baseline.deploys, forKey: .deploys)
             try b.encode(baseline.delayMinutes, forKey: .delayMinutes)
@@ -206,7 +215,10 @@ public enum EvaluateRun {
             try b.encode(baselinePoints, forKey: .points)
         }
 
-        enum Keys: String, CodingKey { case from, to, baseline, points }
+        enum Keys: String, CodingKey {
+            case from, to, baseline, points
+            case recordedGuard = "recorded_guard"
+        }
         enum BaselineKeys: String, CodingKey {
             case deploys, by, missed, points
             case delayMinutes = "delay_minutes"
@@ -250,6 +262,7 @@ public enum EvaluateRun {
             to: RFC3339.format(to),
             model: model,
             baseline: baseline,
+            recordedGuard: RecordedGuard.evaluate(deploys, truths: corpus.truths),
             points: PointEvaluation(views),
             baselinePoints: PointEvaluation(baselineViews)
         )

@@ -87,6 +87,8 @@ public struct ReportInput: Sendable, Hashable {
     public var validationFrom: String?
     public var model: DeployEvaluation?
     public var baseline: DeployEvaluation?
+    /// What the guard that ran online did on the same deploys: the first baseline.
+    public var recordedGuard: DeployEvaluation?
     public var stable: DeployEvaluation?
     public var stableVersion: String?
     public var curve: [ThresholdPoint]
@@ -158,7 +160,8 @@ public enum ReportRenderer {
         if let model = r.model {
             var rows: [(String, DeployEvaluation)] = [("this bundle", model)]
             if let s = r.stable { rows.append(("stable \(r.stableVersion ?? "")", s)) }
-            if let b = r.baseline { rows.append(("static 3-sigma", b)) }
+            if let g = r.recordedGuard { rows.append(("recorded guard (ran online)", g)) }
+            if let b = r.baseline { rows.append(("static 3-sigma (synthetic)", b)) }
             md.table(
                 [
                     "", "precision", "recall", "F1 (95% CI)", "false pauses / 100 good", "tp", "fp", "fn",
@@ -185,7 +188,9 @@ public enum ReportRenderer {
             )
             md.blank()
             var deltas: [[String]] = []
-            for (name, other) in [("stable", r.stable), ("static 3-sigma", r.baseline)] {
+            for (name, other) in [
+                ("stable", r.stable), ("recorded guard", r.recordedGuard), ("static 3-sigma (synthetic)", r.baseline),
+            ] {
                 guard let o = other?.deploys else { continue }
                 let d = model.deploys
                 deltas.append([
@@ -327,11 +332,14 @@ public enum ReportRenderer {
                             ],
                             marker: r.curve.first { $0.factor == 1 && ($0.recall > 0 || $0.falsePausesPer100 > 0) }
                                 .map { ($0.recall, $0.precision) },
-                            others: [("static 3-sigma", r.baseline), ("stable \(r.stableVersion ?? "")", r.stable)]
-                                .compactMap { name, e in
-                                    guard let d = e?.deploys, d.tp + d.fp > 0 else { return nil }
-                                    return (name, (d.recall, d.precision))
-                                }
+                            others: [
+                                ("recorded guard", r.recordedGuard), ("static 3-sigma", r.baseline),
+                                ("stable \(r.stableVersion ?? "")", r.stable),
+                            ]
+                            .compactMap { name, e in
+                                guard let d = e?.deploys, d.tp + d.fp > 0 else { return nil }
+                                return (name, (d.recall, d.precision))
+                            }
                         ).svg.utf8
                     )
                 )

@@ -58,7 +58,7 @@ struct EvaluateCommand: ParsableCommand {
             return
         }
         print("deploys that started from \(report.from) to \(report.to):")
-        printSideBySide(model: report.model, baseline: report.baseline)
+        printSideBySide(model: report.model, baseline: report.baseline, recordedGuard: report.recordedGuard)
         for (name, p) in [("model", report.points), ("3-sigma", report.baselinePoints)] {
             print(
                 "  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) points: F1 \(fmt(p.points.f1)), point-adjusted F1 \(fmt(p.pointAdjusted.f1)) "

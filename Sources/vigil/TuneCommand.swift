@@ -123,11 +123,11 @@ struct TuneCommand: ParsableCommand {
 func fmt(_ x: Double) -> String { String(format: "%.3f", x) }
 
 /// The deploy-level figures of a model and of the static baseline, one line each.
-func printSideBySide(model: DeployEvaluation, baseline: DeployEvaluation) {
+func printSideBySide(model: DeployEvaluation, baseline: DeployEvaluation, recordedGuard: DeployEvaluation? = nil) {
     func line(_ name: String, _ e: DeployEvaluation) {
         let d = e.deploys
         var text =
-            "  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) precision \(fmt(d.precision)) recall \(fmt(d.recall)) F1 \(fmt(d.f1)) "
+            "  \(name.padding(toLength: 27, withPad: " ", startingAt: 0)) precision \(fmt(d.precision)) recall \(fmt(d.recall)) F1 \(fmt(d.f1)) "
             + "false pauses/100 good \(String(format: "%.1f", d.falsePausesPer100)) (tp \(d.tp), fp \(d.fp), fn \(d.fn))"
         if let ci = d.ci95 { text += " F1 95% CI [\(fmt(ci.f1.low)), \(fmt(ci.f1.high))]" }
         if let m = e.delayMinutes.median { text += "; delay median \(String(format: "%.1f", m)) min" }
@@ -136,5 +136,7 @@ func printSideBySide(model: DeployEvaluation, baseline: DeployEvaluation) {
     let d = model.deploys
     print("  deploys: \(d.bad) bad, \(d.good) good, \(d.unlabeled) unlabeled (not scored)")
     line("model", model)
-    line("3-sigma", baseline)
+    // What ran online first: the baseline the platform has today; the synthetic one second.
+    if let recordedGuard { line("recorded guard (ran online)", recordedGuard) }
+    line("static 3-sigma (synthetic)", baseline)
 }

@@ -84,6 +84,7 @@ struct ReportTests {
         r.model = evaluation(tp: 6, fp: 1, fn: 2, good: 30, app: "cart")
         r.baseline = evaluation(tp: 8, fp: 25, fn: 0, good: 30, app: "cart")
         r.stable = evaluation(tp: 5, fp: 1, fn: 3, good: 30, app: "cart")
+        r.recordedGuard = evaluation(tp: 6, fp: 8, fn: 2, good: 30, app: "cart")
         r.stableVersion = "2026.11.14.1"
         r.curve = ThresholdPoint.curve(
             margins: (0..<40).map { i in (Double(i) / 10, i % 4 == 0 ? .bad : .good) },

@@ -59,6 +59,13 @@ struct TuneCommandTests {
             #expect(points[key] != nil, "points.\(key)")
         }
         #expect((json["baseline"] as? [String: Any])?["deploys"] is [String: Any])
+        // The synthetic corpus records what its online guard did: that is the first baseline.
+        #expect((json["recorded_guard"] as? [String: Any])?["deploys"] is [String: Any])
+        let human = try CommandLineTests.run([
+            "evaluate", "--model", modelPath, "--store", store, "--from", validationFrom, "--to", "2030-01-01",
+        ])
+        #expect(human.stdout.contains("recorded guard (ran online)"))
+        #expect(human.stdout.contains("static 3-sigma (synthetic)"))
     }
 
     @Test func aBadPipelineNamesTheLineAndExits78() throws {
