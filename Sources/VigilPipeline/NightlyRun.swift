@@ -602,14 +602,47 @@ public struct NightlyRun: Sendable {
         let folder = "\(options.reports)/\(definition.name)"
         let files = ReportRenderer.render(input)
         for f in files { try AtomicFile.write(f.contents, to: "\(folder)/\(f.path)") }
+        // This night's figures beside its report, then the trend page over every night kept there.
+        let d = evaluation.model?.deploys
+        let trendRow = TrendRow(
+            date: input.date,
+            runId: runId,
+            bundle: input.bundle?.version,
+            promoted: input.bundle?.promoted,
+            bad: d?.bad ?? 0,
+            good: d?.good ?? 0,
+            precision: d.flatMap { $0.tp + $0.fp == 0 ? nil : $0.precision },
+            recall: d.flatMap { $0.bad == 0 ? nil : $0.recall },
+            falsePausesPer100: d.flatMap { $0.good == 0 ? nil : $0.falsePausesPer100 },
+            delayMedianMinutes: evaluation.model?.delayMinutes.median,
+            labelCoverage: l.alerts == 0 ? nil : Double(l.alertsWithVerdict) / Double(l.alerts)
+        )
+        let base = String(files[0].path.dropLast(3))
+        try AtomicFile.write(
+            Array(try BundleFormat.encoder().encode(trendRow)) + [0x0A],
+            to: "\(folder)/\(base).trend.json"
+        )
+        var rows: [TrendRow] = []
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        where name.hasSuffix(".trend.json") {
+            guard let data = FileManager.default.contents(atPath: "\(folder)/\(name)") else { continue }
+            do { rows.append(try BundleFormat.decoder().decode(TrendRow.self, from: data)) } catch {
+                throw StageError("The trend file '\(folder)/\(name)' does not decode: \(error).")
+            }
+        }
+        for f in ReportRenderer.trend(pipeline: definition.name, rows: rows) {
+            try AtomicFile.write(f.contents, to: "\(folder)/\(f.path)")
+        }
         // The index of every pipeline's reports.
         var all: [String] = []
+        var trends: [String] = []
         let pipelines = (try? FileManager.default.contentsOfDirectory(atPath: options.reports)) ?? []
         for p in pipelines.sorted() {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(options.reports)/\(p)")) ?? []
-            all += names.filter { $0.hasSuffix(".md") && $0 != "README.md" }.map { "\(p)/\($0)" }
+            all += names.filter { $0.hasSuffix(".md") && $0 != "README.md" && $0 != "trend.md" }.map { "\(p)/\($0)" }
+            if names.contains("trend.md") { trends.append("\(p)/trend.md") }
         }
-        let index = ReportRenderer.index(reports: all)
+        let index = ReportRenderer.index(reports: all, trends: trends)
         try AtomicFile.write(index.contents, to: "\(options.reports)/\(index.path)")
         return "\(folder)/\(files[0].path)"
     }

@@ -418,10 +418,14 @@ public enum ReportRenderer {
     }
 
     /// `Reports/README.md`: the runs, newest first, from the report file names.
-    public static func index(reports: [String]) -> InMemoryFile {
+    public static func index(reports: [String], trends: [String] = []) -> InMemoryFile {
         var md = Markdown()
         md.line("# Reports")
         md.blank()
+        if !trends.isEmpty {
+            md.line("Across nights: " + trends.sorted().map { "[\($0)](\($0))" }.joined(separator: ", ") + ".")
+            md.blank()
+        }
         md.line("One Markdown report per nightly run, newest first, with its charts beside it.")
         md.blank()
         for path in reports.sorted(by: >) { md.line("- [\(path)](\(path))") }

@@ -57,11 +57,18 @@ struct SVGChart {
             <text x="16" y="\(n((top + height - bottom) / 2))" text-anchor="middle" transform="rotate(-90 16 \(n((top + height - bottom) / 2)))">\(escape(yLabel))</text>
 
             """
-        for line in series where !line.points.isEmpty {
+        let colors = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd"]
+        for (i, line) in series.enumerated() where !line.points.isEmpty {
+            let color = colors[i % colors.count]
             let pts = line.points.map { "\(n(x($0.0))),\(n(y($0.1)))" }.joined(separator: " ")
-            s += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"\(pts)\"/>\n"
+            s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(pts)\"/>\n"
             for p in line.points {
-                s += "<circle cx=\"\(n(x(p.0)))\" cy=\"\(n(y(p.1)))\" r=\"2.5\" fill=\"#1f77b4\"/>\n"
+                s += "<circle cx=\"\(n(x(p.0)))\" cy=\"\(n(y(p.1)))\" r=\"2.5\" fill=\"\(color)\"/>\n"
+            }
+            // A legend only when there is more than one line to tell apart.
+            if series.count > 1 {
+                s +=
+                    "<text x=\"\(n(left + 8))\" y=\"\(n(top + 14 + Double(i) * 15))\" fill=\"\(color)\">\(escape(line.name))</text>\n"
             }
         }
         if let m = marker {

@@ -200,3 +200,44 @@ struct ReportTests {
         }
     }
 }
+
+extension ReportTests {
+    @Test func theTrendPageListsNightsInOrderWithUndefinedFiguresAsDashes() throws {
+        let rows = [
+            TrendRow(
+                date: "2026-11-16",
+                runId: "r2",
+                bundle: "2026.11.16.1",
+                promoted: false,
+                bad: 4,
+                good: 20,
+                precision: nil,
+                recall: 0,
+                falsePausesPer100: 0,
+                delayMedianMinutes: nil,
+                labelCoverage: 0.9
+            ),
+            TrendRow(
+                date: "2026-11-15",
+                runId: "r1",
+                bundle: "2026.11.15.1",
+                promoted: true,
+                bad: 5,
+                good: 20,
+                precision: 1,
+                recall: 0.6,
+                falsePausesPer100: 0,
+                delayMedianMinutes: 3.5,
+                labelCoverage: 0.8
+            ),
+        ]
+        let files = ReportRenderer.trend(pipeline: "nightly", rows: rows)
+        #expect(files.map(\.path) == ["trend.md", "trend.svg"])
+        let text = String(decoding: files[0].contents, as: UTF8.self)
+        let first = try #require(text.range(of: "| 2026-11-15 | r1 | 2026.11.15.1 (stable) | 5 | 20 | 1.000 | 0.600 |"))
+        let second = try #require(text.range(of: "| 2026-11-16 | r2 | 2026.11.16.1 (candidate) | 4 | 20 | – | 0.000 |"))
+        #expect(first.lowerBound < second.lowerBound)
+        let svg = String(decoding: files[1].contents, as: UTF8.self)
+        #expect(svg.contains(">recall</text>") && svg.contains(">label coverage</text>"))
+    }
+}

@@ -110,6 +110,15 @@ struct RunCommandTests {
         // A second run on the same inputs reuses the same bundle.
         let again = try Self.json(try CommandLineTests.run(Self.runArguments(dir) + ["--json"]).stdout)
         #expect((again["bundle"] as? [String: Any])?["sha256"] as? String == bundle["sha256"] as? String)
+        // The trend page has a row per night, and the index links it (issue 16, item 8).
+        let reports = dir.appendingPathComponent("reports")
+        let trend = try String(contentsOf: reports.appendingPathComponent("killtest/trend.md"), encoding: .utf8)
+        for id in [summary["run_id"] as? String, again["run_id"] as? String] {
+            #expect(trend.contains("| \(try #require(id)) | "))
+        }
+        #expect(FileManager.default.fileExists(atPath: reports.appendingPathComponent("killtest/trend.svg").path))
+        let index = try String(contentsOf: reports.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(index.contains("[killtest/trend.md](killtest/trend.md)"))
     }
 
     /// Issue 16, item 1: a night that failed for a wrong setting must not be resumed for ever
