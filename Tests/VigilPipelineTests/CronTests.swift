@@ -64,3 +64,16 @@ struct CronTests {
         #expect(throws: CronExpression.ParseError.self) { try CronExpression(text) }
     }
 }
+
+extension CronTests {
+    /// A time with a fraction of a second must not skip the next minute (the scheduler's listing
+    /// once said 14:43 at 14:41:02.4 for an every-minute cron).
+    @Test func nextIsTheComingMinuteWhateverTheFractionOfASecond() throws {
+        let cron = try CronExpression("* * * * *")
+        let utc = TimeZone(identifier: "UTC")!
+        for fraction in stride(from: 0.0, to: 1.0, by: 0.01) {
+            let now = Date(timeIntervalSince1970: 1_796_000_462 + fraction)  // 14:41:02.xx
+            #expect(cron.next(after: now, in: utc) == Date(timeIntervalSince1970: 1_796_000_520), "\(fraction)")
+        }
+    }
+}
