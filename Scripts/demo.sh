@@ -17,9 +17,9 @@ echo
 echo "== vigil bundle verify stable"
 "$bin" bundle verify stable --registry "$demo_dir/registry" --public-key "$demo_dir/keys/signing.pub"
 bundle=$(ls "$demo_dir"/registry/bundles/*/bundle.tar.gz | tail -1)
-report=$(ls "$demo_dir"/reports/nightly/*.md | tail -1)
+report=$(ls "$demo_dir"/reports/nightly/*.md | grep -v '/trend\.md$' | tail -1)
 echo
 echo "Bundle: $bundle"
-echo "Report: $report (charts beside it)"
+echo "Report: $report (charts beside it; nights so far: $demo_dir/reports/nightly/trend.md)"
 echo "Try:    $bin replay --bundle stable --registry $demo_dir/registry --public-key $demo_dir/keys/signing.pub --store $demo_dir/store.sqlite --from 2026-11-13 --to 2026-11-14"
 echo "        $bin serve --registry $demo_dir/registry --port 8080"

@@ -190,7 +190,7 @@ public struct Registry: Sendable {
         let version = manifest.version
         guard BundleFormat.isValidVersion(version) else { throw StageError("'\(version)' is not a bundle version.") }
         try checkSigner(signer)
-        try trustOnFirstPublish(signer, at: manifest.createdAt)
+        try trustOnFirstPublish(signer, at: Self.wallClock())
         var index = try index()
         let sha = BundleFormat.sha256Hex(bytes)
         if let existing = index.bundles.first(where: { $0.version == version }) {
