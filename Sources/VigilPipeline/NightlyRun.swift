@@ -69,6 +69,57 @@ public struct NightlyRun: Sendable {
         public var seconds: Double?
         public var figures: [String: String]?
         public var error: String?
+
+        enum CodingKeys: String, CodingKey { case stage, status, seconds, figures, error }
+
+        public init(stage: String, status: String, seconds: Double?, figures: [String: String]?, error: String?) {
+            self.stage = stage
+            self.status = status
+            self.seconds = seconds
+            self.figures = figures
+            self.error = error
+        }
+
+        /// Figures are kept as text; they are written as the numbers they are.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(stage, forKey: .stage)
+            try c.encode(status, forKey: .status)
+            try c.encodeIfPresent(seconds, forKey: .seconds)
+            try c.encodeIfPresent(figures?.mapValues(JSONValue.figure), forKey: .figures)
+            try c.encodeIfPresent(error, forKey: .error)
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            stage = try c.decode(String.self, forKey: .stage)
+            status = try c.decode(String.self, forKey: .status)
+            seconds = try c.decodeIfPresent(Double.self, forKey: .seconds)
+            error = try c.decodeIfPresent(String.self, forKey: .error)
+            // Summaries saved before figures were typed hold text; newer ones numbers.
+            if let text = try? c.decodeIfPresent([String: String].self, forKey: .figures) {
+                figures = text
+            } else if let any = try c.decodeIfPresent([String: JSONFigure].self, forKey: .figures) {
+                figures = any.mapValues(\.text)
+            }
+        }
+    }
+
+    /// A figure read back as whatever JSON scalar it was written as.
+    struct JSONFigure: Decodable {
+        var text: String
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let b = try? c.decode(Bool.self) {
+                text = b ? "true" : "false"
+            } else if let i = try? c.decode(Int64.self) {
+                text = String(i)
+            } else if let d = try? c.decode(Double.self) {
+                text = String(d)
+            } else {
+                text = try c.decode(String.self)
+            }
+        }
     }
 
     public struct BundleSummary: Sendable, Hashable, Codable {

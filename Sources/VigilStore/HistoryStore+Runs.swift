@@ -1,4 +1,5 @@
 internal import GRDB
+internal import VigilCore
 
 /// One run of a pipeline, as run history records it.
 public struct RunRecord: Sendable, Hashable, Codable {
@@ -19,6 +20,20 @@ public struct RunRecord: Sendable, Hashable, Codable {
             case stage, status, figures, error
             case startedAt = "started_at"
             case finishedAt = "finished_at"
+        }
+
+        /// Times in RFC 3339, figures as a JSON object of numbers and text (not JSON in a string).
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(stage, forKey: .stage)
+            try c.encode(status, forKey: .status)
+            try c.encode(RFC3339.format(startedAt), forKey: .startedAt)
+            try c.encodeIfPresent(finishedAt.map(RFC3339.format), forKey: .finishedAt)
+            try c.encodeIfPresent(
+                figures.flatMap { JSONValue(json: $0) }.map { $0.typingFigures(inside: "figures") },
+                forKey: .figures
+            )
+            try c.encodeIfPresent(error, forKey: .error)
         }
     }
 
@@ -64,6 +79,25 @@ public struct RunRecord: Sendable, Hashable, Codable {
         case id, pipeline, status, options, summary, error, stages, attempts
         case startedAt = "started_at"
         case finishedAt = "finished_at"
+    }
+
+    /// Times in RFC 3339; the saved options and summary as nested JSON objects, their figures
+    /// as numbers (they are stored as text).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(pipeline, forKey: .pipeline)
+        try c.encode(status, forKey: .status)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(RFC3339.format(startedAt), forKey: .startedAt)
+        try c.encodeIfPresent(finishedAt.map(RFC3339.format), forKey: .finishedAt)
+        try c.encode(JSONValue(json: options) ?? .string(options), forKey: .options)
+        try c.encodeIfPresent(
+            summary.map { (JSONValue(json: $0) ?? .string($0)).typingFigures() },
+            forKey: .summary
+        )
+        try c.encodeIfPresent(error, forKey: .error)
+        try c.encode(stages, forKey: .stages)
     }
 }
 

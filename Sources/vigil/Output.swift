@@ -3,10 +3,42 @@ internal import Foundation
 
 enum Output {
     /// Prints a value as pretty, key-sorted JSON on standard output.
+    ///
+    /// Every `--json` output uses snake_case keys: a property without an explicit key
+    /// (`lastDeployAt`) is written `last_deploy_at`. Keys that are data (app names, metric
+    /// names in a dictionary) are never touched, nor explicit keys with an underscore.
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .custom { path in
+            let key = path.last!
+            guard key.intValue == nil, let converted = snakeCase(key.stringValue) else { return key }
+            return JSONKey(stringValue: converted)
+        }
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// `lastDeployAt` → `last_deploy_at`; `nil` for anything that is not a plain camelCase word.
+    static func snakeCase(_ key: String) -> String? {
+        guard let first = key.first, first.isLowercase, key.allSatisfy({ $0.isLetter || $0.isNumber }),
+            key.contains(where: \.isUppercase)
+        else { return nil }
+        var out = ""
+        for c in key {
+            if c.isUppercase {
+                out += "_" + c.lowercased()
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+
+    struct JSONKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }

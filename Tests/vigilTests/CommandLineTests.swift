@@ -62,6 +62,20 @@ struct CommandLineTests {
         #expect(try Self.run(["no-such-command"]).status == 64)
     }
 
+    /// Every key of a JSON value written in camelCase (`lastDeployAt`), with its path.
+    static func camelCaseKeys(_ value: Any, path: String = "") -> [String] {
+        if let object = value as? [String: Any] {
+            return object.flatMap { key, inner in
+                let camel =
+                    key.first?.isLowercase == true && key.contains(where: \.isUppercase)
+                    && key.allSatisfy { $0.isLetter || $0.isNumber }
+                return (camel ? ["\(path)/\(key)"] : []) + camelCaseKeys(inner, path: "\(path)/\(key)")
+            }
+        }
+        if let array = value as? [Any] { return array.flatMap { camelCaseKeys($0, path: path + "[]") } }
+        return []
+    }
+
     @Test func synthIngestStatusAndShowEndToEnd() throws {
         let dir = try Self.temporaryDirectory()
         let data = dir.appendingPathComponent("data").path
@@ -99,6 +113,12 @@ struct CommandLineTests {
             try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
         )
         #expect((statusObject["deploys"] as? Int) == deploys["added"])
+
+        // One convention for every --json output (issue 16, item 9): snake_case keys.
+        #expect(Self.camelCaseKeys(statusObject).isEmpty, "\(Self.camelCaseKeys(statusObject))")
+        let deployList = try Self.run(["deploys", "list", "--store", store, "--json"])
+        let listedJSON = try JSONSerialization.jsonObject(with: Data(deployList.stdout.utf8))
+        #expect(Self.camelCaseKeys(listedJSON).isEmpty, "\(Self.camelCaseKeys(listedJSON))")
 
         let human = try Self.run(["status", "--store", store])
         #expect(human.stdout.contains("ground truth:"))

@@ -107,6 +107,14 @@ struct RunCommandTests {
             "runs", "--store", dir.appendingPathComponent("state/store.sqlite").path, "--json",
         ])
         #expect(runs.stdout.contains(summary["run_id"] as! String))
+        // runs --json: RFC 3339 times, options and summary as objects, figures as numbers (item 9).
+        let history = try #require(try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])
+        let newest = try #require(history.first)
+        #expect((newest["started_at"] as? String).flatMap { RFC3339Check.parse($0) } != nil)
+        #expect(newest["options"] is [String: Any])
+        let ingest = try #require((newest["stages"] as? [[String: Any]])?.first)
+        #expect((ingest["figures"] as? [String: Any])?["archives"] as? Int == 5)
+        #expect(CommandLineTests.camelCaseKeys(history).isEmpty)
         // A second run on the same inputs reuses the same bundle.
         let again = try Self.json(try CommandLineTests.run(Self.runArguments(dir) + ["--json"]).stdout)
         #expect((again["bundle"] as? [String: Any])?["sha256"] as? String == bundle["sha256"] as? String)
@@ -433,4 +441,8 @@ extension RunCommandTests {
         #expect(runs.first?["status"] as? String == "succeeded")
         #expect(log.contains("stopped"))
     }
+}
+
+enum RFC3339Check {
+    static func parse(_ text: String) -> Date? { ISO8601DateFormatter().date(from: text) }
 }
