@@ -162,7 +162,7 @@ let package = Package(
         ),
         .testTarget(
             name: "vigilTests",
-            dependencies: ["vigil", "VigilSynth", "VigilPipeline", "ServeTestSupport"],
+            dependencies: ["vigil", "VigilSynth", "VigilPipeline", "VigilCore", "ServeTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,12 +1,14 @@
 import ArgumentParser
 internal import Foundation
+import VigilCore
 
 enum Output {
     /// Prints a value as pretty, key-sorted JSON on standard output.
     ///
     /// Every `--json` output uses snake_case keys: a property without an explicit key
     /// (`lastDeployAt`) is written `last_deploy_at`. Keys that are data (app names, metric
-    /// names in a dictionary) are never touched, nor explicit keys with an underscore.
+    /// names in a dictionary) are never touched, nor explicit keys with an underscore. Times
+    /// are RFC 3339 UTC (`*_at`, `start`, `end`), numbers are numbers (docs/JSON.md).
     static func printJSON(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -15,6 +17,9 @@ enum Output {
             guard key.intValue == nil, let converted = snakeCase(key.stringValue) else { return key }
             return JSONKey(stringValue: converted)
         }
+        // Times are RFC 3339 in every output, whatever the type underneath keeps.
+        let value = try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(value)).rfc3339Times()
+        encoder.keyEncodingStrategy = .useDefaultKeys
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 

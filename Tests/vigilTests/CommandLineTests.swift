@@ -114,11 +114,18 @@ struct CommandLineTests {
         )
         #expect((statusObject["deploys"] as? Int) == deploys["added"])
 
-        // One convention for every --json output (issue 16, item 9): snake_case keys.
+        // One convention for every --json output (issue 16, item 9): snake_case keys, and each
+        // documented output holds to its schema in docs/schemas.
         #expect(Self.camelCaseKeys(statusObject).isEmpty, "\(Self.camelCaseKeys(statusObject))")
         let deployList = try Self.run(["deploys", "list", "--store", store, "--json"])
         let listedJSON = try JSONSerialization.jsonObject(with: Data(deployList.stdout.utf8))
         #expect(Self.camelCaseKeys(listedJSON).isEmpty, "\(Self.camelCaseKeys(listedJSON))")
+        for (output, schema) in [
+            (status.stdout, "status"), (deployList.stdout, "deploys-list"), (ingest.stdout, "ingest"),
+        ] {
+            let problems = try SchemaValidator.problems(output, against: schema)
+            #expect(problems.isEmpty, "\(schema): \(problems.prefix(5))")
+        }
 
         let human = try Self.run(["status", "--store", store])
         #expect(human.stdout.contains("ground truth:"))

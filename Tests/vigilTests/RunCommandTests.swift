@@ -115,6 +115,10 @@ struct RunCommandTests {
         let ingest = try #require((newest["stages"] as? [[String: Any]])?.first)
         #expect((ingest["figures"] as? [String: Any])?["archives"] as? Int == 5)
         #expect(CommandLineTests.camelCaseKeys(history).isEmpty)
+        for (output, schema) in [(r.stdout, "run"), (runs.stdout, "runs")] {
+            let problems = try SchemaValidator.problems(output, against: schema)
+            #expect(problems.isEmpty, "\(schema): \(problems.prefix(5))")
+        }
         // A second run on the same inputs reuses the same bundle.
         let again = try Self.json(try CommandLineTests.run(Self.runArguments(dir) + ["--json"]).stdout)
         #expect((again["bundle"] as? [String: Any])?["sha256"] as? String == bundle["sha256"] as? String)
