@@ -58,7 +58,9 @@ struct ReplayCommand: ParsableCommand {
         for j in judged {
             let d = j.decision
             if json {
-                print(String(decoding: try encoder.encode(d), as: UTF8.self))
+                // One JSON object per line, with RFC 3339 times like every --json output.
+                let line = try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(d)).rfc3339Times()
+                print(String(decoding: try encoder.encode(line), as: UTF8.self))
                 continue
             }
             let verdict =

@@ -89,6 +89,18 @@ struct RunCommandTests {
             "2030-01-01",
         ])
         #expect(wrongKey.status == 1)
+        // With the right key: one JSON object per line, times in RFC 3339 (docs/JSON.md).
+        let replayed = try CommandLineTests.run([
+            "replay", "--bundle", try #require(bundle["path"] as? String), "--public-key",
+            dir.appendingPathComponent("keys/signing.pub").path, "--store",
+            dir.appendingPathComponent("state/store.sqlite").path, "--from", "2026-01-01", "--to", "2030-01-01",
+            "--json",
+        ])
+        #expect(replayed.status == 0, "\(replayed.stderr)")
+        let lines = replayed.stdout.split(separator: "\n").map { try? Self.json(String($0)) }
+        #expect(!lines.isEmpty && lines.allSatisfy { $0?["deploy_id"] is String })
+        let steps = lines.compactMap { $0?["timeline"] as? [[String: Any]] }.flatMap { $0 }
+        #expect(!steps.isEmpty && steps.allSatisfy { ($0["started_at"] as? String).flatMap(RFC3339Check.parse) != nil })
         #expect(wrongKey.stderr.contains("FAILED"))
         #expect(!wrongKey.stderr.contains("USAGE"))
         // The same bytes copied under a newer version's folder do not verify as that version.

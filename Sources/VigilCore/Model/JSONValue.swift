@@ -66,10 +66,10 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     /// The same value with every time written as Unix seconds (an integer under a key ending
-    /// in `_at`, or named `start` or `end`) written in RFC 3339 instead.
+    /// in `_at`, or named `at`, `start` or `end`) written in RFC 3339 instead.
     public func rfc3339Times(key: String? = nil) -> JSONValue {
         switch self {
-        case .int(let t) where key.map { $0.hasSuffix("_at") || $0 == "start" || $0 == "end" } == true:
+        case .int(let t) where key.map { $0.hasSuffix("_at") || ["at", "start", "end"].contains($0) } == true:
             return (0..<253_402_300_800).contains(t) ? .string(RFC3339.format(t)) : self
         case .object(let o):
             return .object(Dictionary(uniqueKeysWithValues: o.map { k, v in (k, v.rfc3339Times(key: k)) }))
