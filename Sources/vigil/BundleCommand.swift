@@ -422,8 +422,28 @@ func loadVerified(_ bundle: (path: String, version: String?), key: Curve25519.Si
 struct BundleDiff: Encodable {
     var old: String
     var new: String
+    /// For people: one sentence per change.
     var changes: [String]
     var figures: [String]
+    /// For programs (`--json`): the same, as data.
+    var rules: [RuleChange] = []
+    var metricsAgree: [Int]?
+    var validation: [String: DeployFigures] = [:]
+    var changedInputs: [String] = []
+
+    struct RuleChange: Encodable {
+        var scope: String
+        /// added, removed or changed.
+        var change: String
+        var old: GuardRule?
+        var new: GuardRule?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case old, new, rules, validation
+        case metricsAgree = "metrics_agree"
+        case changedInputs = "changed_inputs"
+    }
 
     init(old a: GuardBundle, new b: GuardBundle) {
         old = a.manifest.version
@@ -437,25 +457,38 @@ struct BundleDiff: Encodable {
                 "\(r.config), threshold \(String(format: "%.4g", r.threshold)), \(r.policy)"
             }
             switch (x, y) {
-            case (nil, let y?): changes.append("+ \(s): \(text(y))")
-            case (let x?, nil): changes.append("- \(s): \(text(x))")
-            case (let x?, let y?) where x != y: changes.append("~ \(s): \(text(x)) -> \(text(y))")
+            case (nil, let y?):
+                changes.append("+ \(s): \(text(y))")
+                rules.append(.init(scope: s.description, change: "added", old: nil, new: y))
+            case (let x?, nil):
+                changes.append("- \(s): \(text(x))")
+                rules.append(.init(scope: s.description, change: "removed", old: x, new: nil))
+            case (let x?, let y?) where x != y:
+                changes.append("~ \(s): \(text(x)) -> \(text(y))")
+                rules.append(.init(scope: s.description, change: "changed", old: x, new: y))
             default: break
             }
         }
         if a.model.metricsAgree != b.model.metricsAgree {
             changes.append("~ metrics that must agree: \(a.model.metricsAgree) -> \(b.model.metricsAgree)")
+            metricsAgree = [a.model.metricsAgree, b.model.metricsAgree]
         }
         self.changes = changes
         var figures: [String] = []
         if let p = a.manifest.validation.model, let q = b.manifest.validation.model {
+            validation = ["old": p, "new": q]
             figures.append(
                 "validation F1 \(fmt(p.f1)) -> \(fmt(q.f1)), precision \(fmt(p.precision)) -> \(fmt(q.precision)), recall \(fmt(p.recall)) -> \(fmt(q.recall)) (each on its own validation days)"
             )
         }
-        if a.manifest.hashes.data != b.manifest.hashes.data { figures.append("data changed") }
-        if a.manifest.hashes.labels != b.manifest.hashes.labels { figures.append("labels changed") }
-        if a.manifest.hashes.pipeline != b.manifest.hashes.pipeline { figures.append("pipeline file changed") }
+        for (name, x, y) in [
+            ("data", a.manifest.hashes.data, b.manifest.hashes.data),
+            ("labels", a.manifest.hashes.labels, b.manifest.hashes.labels),
+            ("pipeline", a.manifest.hashes.pipeline, b.manifest.hashes.pipeline),
+        ] where x != y {
+            figures.append(name == "pipeline" ? "pipeline file changed" : "\(name) changed")
+            changedInputs.append(name)
+        }
         self.figures = figures
     }
 }

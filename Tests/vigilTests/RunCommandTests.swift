@@ -127,7 +127,13 @@ struct RunCommandTests {
         let ingest = try #require((newest["stages"] as? [[String: Any]])?.first)
         #expect((ingest["figures"] as? [String: Any])?["archives"] as? Int == 5)
         #expect(CommandLineTests.camelCaseKeys(history).isEmpty)
-        for (output, schema) in [(r.stdout, "run"), (runs.stdout, "runs")] {
+        let diff = try CommandLineTests.run([
+            "bundle", "diff", try #require(bundle["path"] as? String), try #require(bundle["path"] as? String),
+            "--public-key", dir.appendingPathComponent("keys/signing.pub").path, "--json",
+        ])
+        #expect(diff.status == 0, "\(diff.stderr)")
+        #expect((try Self.json(diff.stdout)["rules"] as? [Any])?.isEmpty == true)
+        for (output, schema) in [(r.stdout, "run"), (runs.stdout, "runs"), (diff.stdout, "bundle-diff")] {
             let problems = try SchemaValidator.problems(output, against: schema)
             #expect(problems.isEmpty, "\(schema): \(problems.prefix(5))")
         }
