@@ -156,18 +156,25 @@ struct CommandLineTests {
         // ingest then skips it; a name that matches nothing forgets nothing.
         let listed = try Self.run(["status", "--archives", "--store", store])
         let name = try #require(listed.stdout.split(separator: "\n").last?.split(separator: " ").dropLast().last)
+        let archivesJSON = try Self.run(["status", "--archives", "--store", store, "--json"]).stdout
+        #expect(try SchemaValidator.problems(archivesJSON, against: "archives").isEmpty)
         #expect(try Self.run(["ingest", "--forget", String(name), "--store", store]).status == 64)  // needs --reason
         let typo = try Self.run(["ingest", "--forget", "no-such.tar.gz", "--reason", "x", "--store", store])
         #expect(typo.status == 66)
         #expect(!typo.stderr.contains("Usage:"))
         #expect(typo.stderr.contains("No stored archive is named 'no-such.tar.gz'"))
-        let forget = try Self.run(["ingest", "--forget", String(name), "--reason", "test export", "--store", store])
+        let forget = try Self.run([
+            "ingest", "--forget", String(name), "--reason", "test export", "--store", store, "--json",
+        ])
         #expect(forget.status == 0, "\(forget.stderr)")
-        #expect(forget.stdout.contains("forgot \(name)"))
+        #expect(forget.stdout.contains("\"detail\" : \"\(name) (ingested"))
+        #expect(try SchemaValidator.problems(forget.stdout, against: "forget").isEmpty, "\(forget.stdout)")
         let skipped = try Self.run(["ingest", data, "--store", store])
         #expect(skipped.status == 0)
         #expect(skipped.stdout.contains("forgotten"))
         #expect(try Self.run(["deploys", "removals", "--store", store]).stdout.contains(": test export ("))
+        let removalsJSON = try Self.run(["deploys", "removals", "--store", store, "--json"]).stdout
+        #expect(try SchemaValidator.problems(removalsJSON, against: "removals").isEmpty, "\(removalsJSON)")
     }
 
     /// Issue 13, item 7: a second writer on one store waits or exits 75 naming the holder,

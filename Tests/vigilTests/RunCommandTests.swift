@@ -133,7 +133,12 @@ struct RunCommandTests {
         ])
         #expect(diff.status == 0, "\(diff.stderr)")
         #expect((try Self.json(diff.stdout)["rules"] as? [Any])?.isEmpty == true)
-        for (output, schema) in [(r.stdout, "run"), (runs.stdout, "runs"), (diff.stdout, "bundle-diff")] {
+        let bundles = try CommandLineTests.run([
+            "bundle", "list", "--registry", dir.appendingPathComponent("registry").path, "--json",
+        ])
+        for (output, schema) in [
+            (r.stdout, "run"), (runs.stdout, "runs"), (diff.stdout, "bundle-diff"), (bundles.stdout, "bundle-list"),
+        ] {
             let problems = try SchemaValidator.problems(output, against: schema)
             #expect(problems.isEmpty, "\(schema): \(problems.prefix(5))")
         }
