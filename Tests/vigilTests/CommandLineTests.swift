@@ -136,6 +136,9 @@ struct CommandLineTests {
         let id = try #require(firstTruth["deployId"] as? String ?? firstTruth["deploy_id"] as? String)
         let show = try Self.run(["deploys", "show", id, "--store", store])
         #expect(show.status == 0, "\(show.stderr)")
+        let shownJSON = try Self.run(["deploys", "show", id, "--store", store, "--json"]).stdout
+        let showProblems = try SchemaValidator.problems(shownJSON, against: "deploys-show")
+        #expect(showProblems.isEmpty, "\(showProblems.prefix(3))")
         #expect(show.stdout.contains("ground truth:"))
         #expect(try Self.run(["deploys", "show", "no-such-deploy", "--store", store]).status == 66)
 

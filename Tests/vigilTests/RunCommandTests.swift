@@ -101,6 +101,10 @@ struct RunCommandTests {
         #expect(!lines.isEmpty && lines.allSatisfy { $0?["deploy_id"] is String })
         let steps = lines.compactMap { $0?["timeline"] as? [[String: Any]] }.flatMap { $0 }
         #expect(!steps.isEmpty && steps.allSatisfy { ($0["started_at"] as? String).flatMap(RFC3339Check.parse) != nil })
+        for line in replayed.stdout.split(separator: "\n") {
+            let problems = try SchemaValidator.problems(String(line), against: "replay")
+            #expect(problems.isEmpty, "replay: \(problems.prefix(3))")
+        }
         #expect(wrongKey.stderr.contains("FAILED"))
         #expect(!wrongKey.stderr.contains("USAGE"))
         // The same bytes copied under a newer version's folder do not verify as that version.
