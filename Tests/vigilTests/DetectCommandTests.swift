@@ -62,6 +62,8 @@ struct DetectCommandTests {
             "detect", "--detector", "zscore", "--seasonal", method, "--csv", csv.path, "--reference", "864", "--json",
         ])
         #expect(r.status == 0, "\(r.stderr)")
+        let detectProblems = try SchemaValidator.problems(r.stdout, against: "detect")
+        #expect(detectProblems.isEmpty, "\(detectProblems.prefix(3))")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect((object["flagged"] as? [Int])?.contains(3 * 288 + 216) == true, "\(method)")
         #expect(object["seasonal"] as? String == method)

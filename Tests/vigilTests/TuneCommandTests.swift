@@ -44,6 +44,8 @@ struct TuneCommandTests {
             "--json",
         ])
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let evaluateProblems = try SchemaValidator.problems(evaluate.stdout, against: "evaluate")
+        #expect(evaluateProblems.isEmpty, "\(evaluateProblems.prefix(3))")
         let json = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as! [String: Any]
         let deploys = try #require(json["deploys"] as? [String: Any])
         for key in [
