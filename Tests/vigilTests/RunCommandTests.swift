@@ -140,8 +140,17 @@ struct RunCommandTests {
         let bundles = try CommandLineTests.run([
             "bundle", "list", "--registry", dir.appendingPathComponent("registry").path, "--json",
         ])
+        let shown = try CommandLineTests.run([
+            "bundle", "show", try #require(bundle["path"] as? String), "--public-key",
+            dir.appendingPathComponent("keys/signing.pub").path, "--json",
+        ])
+        let keysFile = try String(
+            contentsOf: dir.appendingPathComponent("registry/keys.json"),
+            encoding: .utf8
+        )
         for (output, schema) in [
             (r.stdout, "run"), (runs.stdout, "runs"), (diff.stdout, "bundle-diff"), (bundles.stdout, "bundle-list"),
+            (shown.stdout, "bundle-show"), (keysFile, "registry-keys"),
         ] {
             let problems = try SchemaValidator.problems(output, against: schema)
             #expect(problems.isEmpty, "\(schema): \(problems.prefix(5))")
