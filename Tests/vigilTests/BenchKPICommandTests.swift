@@ -14,6 +14,8 @@ struct BenchKPICommandTests {
     static func runJSON(_ arguments: [String]) throws -> [String: Any] {
         let r = try CommandLineTests.run(["bench", "kpi"] + arguments + ["--json"])
         #expect(r.status == 0, "\(r.stderr)")
+        let problems = try SchemaValidator.problems(r.stdout, against: "bench-kpi")
+        #expect(problems.isEmpty, "\(problems.prefix(3))")
         return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     }
 

@@ -57,6 +57,8 @@ struct BenchNABCommandTests {
                 + detectors.flatMap { ["--detector", $0] }
         )
         #expect(r.status == 0, "\(r.stderr)")
+        let problems = try SchemaValidator.problems(r.stdout, against: "bench-nab")
+        #expect(problems.isEmpty, "\(problems.prefix(3))")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let results = try #require(object["detectors"] as? [String: [String: Any]])
         #expect(Set(results.keys) == Set(detectors))

@@ -144,13 +144,19 @@ struct RunCommandTests {
             "bundle", "show", try #require(bundle["path"] as? String), "--public-key",
             dir.appendingPathComponent("keys/signing.pub").path, "--json",
         ])
+        let backtest = try CommandLineTests.run([
+            "backtest", dir.appendingPathComponent("p.yaml").path, "--store",
+            dir.appendingPathComponent("state/store.sqlite").path, "--from", "2026-11-05", "--to", "2030-01-01",
+            "--json",
+        ])
+        #expect(backtest.status == 0, "\(backtest.stderr)")
         let keysFile = try String(
             contentsOf: dir.appendingPathComponent("registry/keys.json"),
             encoding: .utf8
         )
         for (output, schema) in [
             (r.stdout, "run"), (runs.stdout, "runs"), (diff.stdout, "bundle-diff"), (bundles.stdout, "bundle-list"),
-            (shown.stdout, "bundle-show"), (keysFile, "registry-keys"),
+            (shown.stdout, "bundle-show"), (keysFile, "registry-keys"), (backtest.stdout, "backtest"),
         ] {
             let problems = try SchemaValidator.problems(output, against: schema)
             #expect(problems.isEmpty, "\(schema): \(problems.prefix(5))")
