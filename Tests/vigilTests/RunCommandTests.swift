@@ -150,6 +150,18 @@ struct RunCommandTests {
             "--json",
         ])
         #expect(backtest.status == 0, "\(backtest.stderr)")
+        // Publishing the night's model again by hand: the same bundle, reused (and its shape).
+        let modelFile = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("state/runs").path).first
+        )
+        let published = try CommandLineTests.run([
+            "bundle", "publish", "--model", dir.appendingPathComponent("state/runs/\(modelFile)/model.json").path,
+            "--pipeline", dir.appendingPathComponent("p.yaml").path, "--store",
+            dir.appendingPathComponent("state/store.sqlite").path, "--registry",
+            dir.appendingPathComponent("registry").path, "--signing-key",
+            dir.appendingPathComponent("keys/signing.key").path, "--json",
+        ])
+        #expect(published.status == 0, "\(published.stderr)")
         let keysFile = try String(
             contentsOf: dir.appendingPathComponent("registry/keys.json"),
             encoding: .utf8
@@ -157,6 +169,7 @@ struct RunCommandTests {
         for (output, schema) in [
             (r.stdout, "run"), (runs.stdout, "runs"), (diff.stdout, "bundle-diff"), (bundles.stdout, "bundle-list"),
             (shown.stdout, "bundle-show"), (keysFile, "registry-keys"), (backtest.stdout, "backtest"),
+            (published.stdout, "bundle-publish"),
         ] {
             let problems = try SchemaValidator.problems(output, against: schema)
             #expect(problems.isEmpty, "\(schema): \(problems.prefix(5))")
