@@ -55,9 +55,7 @@ struct ForgetTests {
                 InMemoryFile(path: "labels/incidents.jsonl", contents: Array(lines.joined(separator: "\n").utf8))
             )
         }
-        let path = try Scratch.directory("forget").appendingPathComponent("\(name).tar.gz").path
-        try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
-        return path
+        return try IngestHardeningTests.writeArchive(files, folder: "forget", name: name)
     }
 
     static func ingestor(_ store: HistoryStore) -> Ingestor {

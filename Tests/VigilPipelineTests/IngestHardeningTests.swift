@@ -26,7 +26,12 @@ struct IngestHardeningTests {
         for (id, start) in deploys {
             files.append(InMemoryFile(path: "deploys/\(id).json", contents: Array(deploy(id, startedAt: start).utf8)))
         }
-        let path = try Scratch.directory("time").appendingPathComponent("export.tar.gz").path
+        return try Self.writeArchive(files, folder: "time")
+    }
+
+    /// Writes `files` as a .tar.gz named `name` in a fresh scratch folder; returns its path.
+    static func writeArchive(_ files: [InMemoryFile], folder: String, name: String = "export") throws -> String {
+        let path = try Scratch.directory(folder).appendingPathComponent("\(name).tar.gz").path
         try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
         return path
     }
@@ -85,9 +90,7 @@ struct IngestHardeningTests {
             InMemoryFile(path: "manifest.json", contents: Array(manifest.utf8)),
             InMemoryFile(path: "history/cart/rt.p99.csv", contents: Array(csv.utf8)),
         ]
-        let path = try Scratch.directory("history").appendingPathComponent("export.tar.gz").path
-        try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
-        return path
+        return try Self.writeArchive(files, folder: "history")
     }
 
     /// Issue 13, item 2: one malformed history export must not wipe the stored history.
@@ -130,8 +133,7 @@ struct IngestHardeningTests {
         let manifest = #"{"format": "deploy-history", "version": 1, "exported_at": "2026-11-26T02:00:00Z"}"#
         var files = [InMemoryFile(path: "manifest.json", contents: Array(manifest.utf8))]
         for i in 0..<250 { files.append(InMemoryFile(path: "deploys/d-\(i).json", contents: Array("{not json".utf8))) }
-        let path = try Scratch.directory("flood").appendingPathComponent("export.tar.gz").path
-        try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
+        let path = try Self.writeArchive(files, folder: "flood")
         let report = try Self.ingestor(store).ingest(paths: [path])
         #expect(report.deploys.rejected == 250)
         let rejected = report.problems.filter { $0.kind == "deploy_rejected" }
@@ -159,9 +161,7 @@ struct IngestHardeningTests {
                     )
                 )
             }
-            let path = try Scratch.directory("conflict").appendingPathComponent("export.tar.gz").path
-            try AtomicFile.write(try ArchiveWriter.archive(files, as: .tarGzip, modificationTime: 0), to: path)
-            return path
+            return try Self.writeArchive(files, folder: "conflict")
         }
         let a = try archive(["cart"])
         let b = try archive(["checkout"])
