@@ -166,13 +166,19 @@ struct ForgetTests {
         #expect(throws: ForgetError.self) { try ingestor.storedArchive(named: "0123") }
     }
 
-    @Test func aForgetThatWouldLoseAnotherArchivesDataIsRefusedUnlessAccepted() throws {
-        let (good1, bad, good2) = try Self.exports()
+    /// The three exports ingested, the bad one found, and the store's contents before any forget.
+    static func allThreeIngested() throws -> (
+        store: HistoryStore, ingestor: Ingestor, archive: StoredArchive, before: Contents, good1: String, good2: String
+    ) {
+        let (good1, bad, good2) = try exports()
         let store = try HistoryStore()
-        let ingestor = Self.ingestor(store)
+        let ingestor = ingestor(store)
         _ = try ingestor.ingest(paths: [good1, bad, good2])
-        let archive = try ingestor.storedArchive(named: bad)
-        let before = try Self.contents(store)
+        return (store, ingestor, try ingestor.storedArchive(named: bad), try contents(store), good1, good2)
+    }
+
+    @Test func aForgetThatWouldLoseAnotherArchivesDataIsRefusedUnlessAccepted() throws {
+        let (store, ingestor, archive, before, good1, _) = try Self.allThreeIngested()
         try FileManager.default.removeItem(atPath: good1)
 
         let error = try #require(throws: ForgetError.self) { try ingestor.forget(archive, reason: "x") }
@@ -190,12 +196,7 @@ struct ForgetTests {
     }
 
     @Test func aChangedArchiveOrAFailureWhileRestoringChangesNothing() throws {
-        let (good1, bad, good2) = try Self.exports()
-        let store = try HistoryStore()
-        let ingestor = Self.ingestor(store)
-        _ = try ingestor.ingest(paths: [good1, bad, good2])
-        let archive = try ingestor.storedArchive(named: bad)
-        let before = try Self.contents(store)
+        let (store, ingestor, archive, before, _, good2) = try Self.allThreeIngested()
 
         // Reading another archive again fails half-way (here: limits it no longer fits in); the
         // transaction rolls back.
