@@ -153,6 +153,13 @@ public enum TuneRun {
     ) throws -> [NullSample] {
         var specs: [String: [String: MetricSpec]] = [:]
         for d in train { for m in d.metrics { specs[d.app, default: [:]][m.name] = m } }
+        // Windows a release or the hour after it touched are not normal operation.
+        var known: [String: Int64] = [:]
+        var busy: [String: [ClosedRange<Int64>]] = [:]
+        for d in train {
+            known[d.app] = min(known[d.app] ?? d.startedAt, d.startedAt)
+            busy[d.app, default: []].append(d.startedAt...max(d.startedAt, d.effectiveEnd) + settings.historyLength)
+        }
         var out: [NullSample] = []
         for app in specs.keys.sorted() {
             var metrics: [(spec: MetricSpec, history: RegularSeries)] = []
@@ -165,7 +172,9 @@ public enum TuneRun {
                 every: settings.historyEvery,
                 length: settings.historyLength,
                 preDeployWindow: space.preDeployWindow,
-                until: until
+                until: until,
+                known: known[app],
+                busy: busy[app] ?? []
             )
         }
         return out
