@@ -2,9 +2,11 @@
 #   make demo   install system packages if missing, build, run the nightly job on Datasets/sample
 #   make test   install system packages if missing, build and run every test
 SWIFT ?= swift
+# VigilCore optimized in debug builds too (see Package.swift); never set for packages that depend on vigil.
+export VIGIL_OPTIMIZE_CORE ?= 1
 DEMO_DIR ?= .demo
 
-.PHONY: demo test build deps sample bench-ingest bench-detectors lint format clean
+.PHONY: demo test build deps consumer-check sample bench-ingest bench-detectors lint format clean
 
 deps:
 	@Scripts/install-deps.sh
@@ -23,6 +25,10 @@ sample: build
 	rm -rf Datasets/sample
 	$$($(SWIFT) build --show-bin-path)/vigil datasets synth --seed 42 --apps 3 --days 14 --out Datasets/sample
 	cd Datasets/sample && sha256sum * > ../SHA256SUMS
+
+# A package that depends on vigil by URL and version resolves and builds (what other teams do).
+consumer-check:
+	.ci/consumer-check.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Package.swift Sources Tests

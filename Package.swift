@@ -7,6 +7,14 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// `VIGIL_OPTIMIZE_CORE=1` (the Makefile sets it for `make demo` and `make test`) compiles VigilCore
+// with -O in debug builds too: its numerical kernels are 10-50x slower unoptimized, which makes
+// the demo and the test suite crawl. It is off by default because SwiftPM refuses a package that
+// is depended on by version when a product of it carries unsafe flags.
+let coreDebugSettings: [SwiftSetting] =
+    Context.environment["VIGIL_OPTIMIZE_CORE"] == "1"
+    ? [.unsafeFlags(["-O"], .when(configuration: .debug))] : []
+
 let package = Package(
     name: "vigil",
     platforms: [.macOS(.v14)],
@@ -40,11 +48,9 @@ let package = Package(
             providers: [.apt(["libarchive-dev"])]
         ),
         // Values, algorithms, ground truth: pure, no I/O, no C.
-        // Optimized even in debug builds: the numerical kernels are 10-50x slower unoptimized, which
-        // would make the demo and the test suite crawl. Debugging VigilCore itself: drop this flag.
         .target(
             name: "VigilCore",
-            swiftSettings: strictSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            swiftSettings: strictSettings + coreDebugSettings
         ),
         // Archives -> domain records, and the deterministic archive writer.
         .target(
