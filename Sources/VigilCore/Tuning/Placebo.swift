@@ -63,12 +63,11 @@ public enum Placebo {
         // Align to the grid of `every` so that the same history gives the same placebos.
         tau += (every - ((tau % every) + every) % every) % every
         let last = min(available.map(\.history.end).max() ?? first, until) - length
-        let spans = busy.sorted { $0.lowerBound < $1.lowerBound }
         while tau <= last {
             defer { tau += every }
             if let known, tau - preDeployWindow < known { continue }
             let window = (tau - preDeployWindow)...(tau + length)
-            if spans.contains(where: { $0.overlaps(window) }) { continue }
+            if busy.contains(where: { $0.overlaps(window) }) { continue }
             var specs: [MetricSpec] = []
             var series: [String: [HostSeries]] = [:]
             for (spec, history) in available {
