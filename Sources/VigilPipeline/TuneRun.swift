@@ -153,7 +153,8 @@ public enum TuneRun {
     ) throws -> [NullSample] {
         var specs: [String: [String: MetricSpec]] = [:]
         for d in train { for m in d.metrics { specs[d.app, default: [:]][m.name] = m } }
-        // Windows a release or the hour after it touched are not normal operation.
+        // Windows a release touched, or the time after it that a placebo is judged for
+        // (`history_length`), are not normal operation.
         var known: [String: Int64] = [:]
         var busy: [String: [ClosedRange<Int64>]] = [:]
         for d in train {

@@ -37,7 +37,7 @@ public enum Placebo {
     ///
     /// Only windows of known normal operation are kept: none starts before `known` (history
     /// before the first deploy on record may hide deploys nobody told us about) and none
-    /// touches a `busy` span (a deploy and the hour after it), so a placebo does not learn a
+    /// touches a `busy` span (a deploy and the settling time after it), so a placebo does not learn a
     /// release, or a fault it brought, as "normal". On a generated corpus this took one false
     /// pause in 220 good deploys off the walk-forward backtest and changed no catch.
     ///
